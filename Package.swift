@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Native code is compiled with optimisation even in debug builds: dlib's HOG and DNN templates
+// are 10-50x slower at -O0, which would make the real-model tests crawl.
+let nativeFlags: [CXXSetting] = [
+    .unsafeFlags(["-O2", "-std=c++17", "-fexceptions", "-I/usr/include/opencv4"]),
+    .define("DLIB_DISABLE_ASSERTS"),
+    .define("NDEBUG"),
+]
+
+let package = Package(
+    name: "Likeness",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "likeness", targets: ["likeness"]),
+        .library(name: "LikenessCore", targets: ["LikenessCore"]),
+        .library(name: "LikenessVision", targets: ["LikenessVision"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "LikenessCore"),
+        .target(
+            name: "COpenCV",
+            path: "Sources/CShims/COpenCV",
+            cxxSettings: nativeFlags,
+            linkerSettings: [
+                .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"),
+                .linkedLibrary("opencv_imgcodecs"),
+            ]
+        ),
+        .target(
+            name: "CDlib",
+            path: "Sources/CShims/CDlib",
+            cxxSettings: nativeFlags,
+            linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("openblas")]
+        ),
+        .target(
+            name: "LikenessVision",
+            dependencies: ["LikenessCore", "COpenCV", "CDlib"]
+        ),
+        .executableTarget(
+            name: "likeness",
+            dependencies: [
+                "LikenessCore", "LikenessVision",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "likeness-bench",
+            dependencies: ["LikenessCore", "LikenessVision"],
+            path: "bench/Sources/likeness-bench"
+        ),
+        .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"]),
+        .testTarget(name: "LikenessVisionTests", dependencies: ["LikenessVision", "LikenessCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

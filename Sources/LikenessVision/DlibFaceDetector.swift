@@ -1,0 +1,117 @@
+import CDlib
+import Foundation
+import LikenessCore
+import Synchronization
+
+/// dlib's HOG frontal face detector followed by its 5-point shape predictor.
+///
+/// Boxes follow the Python `face_recognition` package, the reference this pipeline must
+/// match: dlib's box is clipped to [0, width] x [0, height] and the landmarks are predicted
+/// inside the clipped box.
+public final class DlibFaceDetector: FaceDetector {
+    public struct Options: Sendable, Equatable {
+        /// Times the image is doubled before detection; 1 finds faces down to about 40 px.
+        public var upsample: Int
+        /// Added to the HOG threshold; negative finds more faces, and more false ones.
+        public var adjustThreshold: Double
+
+        public init(upsample: Int = 1, adjustThreshold: Double = 0) {
+            self.upsample = upsample
+            self.adjustThreshold = adjustThreshold
+        }
+    }
+
+    public let options: Options
+    // The HOG scanner keeps per-call state, so calls are serialised.
+    private let native: Mutex<(detector: NativeHandle, shape: NativeHandle)>
+
+    public init(shapePredictorPath: String, options: Options = Options()) throws {
+        guard (0...4).contains(options.upsample) else {
+            throw ModelLoadError(path: shapePredictorPath, reason: "upsample must be 0-4")
+        }
+        guard FileManager.default.isReadableFile(atPath: shapePredictorPath) else {
+            throw ModelLoadError(path: shapePredictorPath, reason: "file not found")
+        }
+        NativeRuntime.configure()
+        var detector: OpaquePointer?
+        var shape: OpaquePointer?
+        try NativeError.check("dlib") { ldl_detector_create(&detector, $0, $1) }
+        let detectorHandle = NativeHandle(detector!, free: ldl_detector_free)
+        do {
+            try NativeError.check("dlib") { ldl_shape_model_load(shapePredictorPath, &shape, $0, $1) }
+        } catch {
+            throw ModelLoadError(path: shapePredictorPath, reason: error.message)
+        }
+        let shapeHandle = NativeHandle(shape!, free: ldl_shape_model_free)
+        guard ldl_shape_model_parts(shape) == 5 else {
+            throw ModelLoadError(path: shapePredictorPath, reason: "expected a 5-point shape predictor")
+        }
+        self.options = options
+        self.native = Mutex((detectorHandle, shapeHandle))
+    }
+
+    public func detect(in image: Image, timings: inout StageTimings) throws -> [DetectedFace] {
+        var watch = Stopwatch()
+        let dlibImage = try DlibImage(image)
+        return try native.withLock { native throws -> [DetectedFace] in
+            let rects = try detections(native.detector.pointer, dlibImage)
+            timings.add("detect", watch.lap())
+            let faces = try rects.map { rect in
+                DetectedFace(box: BoundingBox(dlib: rect), score: rect.score,
+                             landmarks: try landmarks(native.shape.pointer, dlibImage, rect))
+            }
+            timings.add("landmarks", watch.lap())
+            return faces
+        }
+    }
+
+    /// Raw detections, clipped as face_recognition clips them; empty boxes are dropped.
+    private func detections(_ detector: OpaquePointer, _ image: DlibImage) throws -> [ldl_detection] {
+        var capacity = 32
+        while true {
+            var buffer = [ldl_detection](repeating: ldl_detection(), count: capacity)
+            var count = 0
+            try NativeError.check("dlib") { err, len in
+                buffer.withUnsafeMutableBufferPointer {
+                    ldl_detect(detector, image.pointer, Int32(options.upsample), options.adjustThreshold,
+                               $0.baseAddress, $0.count, &count, err, len)
+                }
+            }
+            guard count <= capacity else {
+                capacity = count
+                continue
+            }
+            return buffer.prefix(count).compactMap { d in
+                var c = d
+                c.left = max(d.left, 0)
+                c.top = max(d.top, 0)
+                c.right = min(d.right, image.width)
+                c.bottom = min(d.bottom, image.height)
+                return c.right > c.left && c.bottom > c.top ? c : nil
+            }
+        }
+    }
+
+    private func landmarks(_ shape: OpaquePointer, _ image: DlibImage, _ rect: ldl_detection) throws -> Landmarks {
+        var points = [Double](repeating: 0, count: 10)
+        try NativeError.check("dlib") { err, len in
+            points.withUnsafeMutableBufferPointer {
+                ldl_predict_shape(shape, image.pointer, rect, $0.baseAddress, $0.count, err, len)
+            }
+        }
+        return Landmarks(scheme: .dlib5, points: (0..<5).map { Point2D(x: points[2 * $0], y: points[2 * $0 + 1]) })
+    }
+}
+
+extension BoundingBox {
+    /// The clipped dlib rectangle as x, y, width, height (right and bottom exclusive).
+    init(dlib rect: ldl_detection) {
+        self.init(x: Double(rect.left), y: Double(rect.top),
+                  width: Double(rect.right - rect.left), height: Double(rect.bottom - rect.top))
+    }
+
+    var dlibRect: ldl_detection {
+        ldl_detection(left: Int(x.rounded()), top: Int(y.rounded()),
+                      right: Int((x + width).rounded()), bottom: Int((y + height).rounded()), score: 0)
+    }
+}

@@ -1,0 +1,74 @@
+import Dispatch
+import LikenessCore
+
+/// decode -> detect (box, score, landmarks) -> align -> embed, with per-stage timings.
+public final class FacePipeline: FaceAnalyzer {
+    public let decoder: ImageDecoder
+    public let detector: any FaceDetector
+    public let embedder: any FaceEmbedder
+
+    public var recognizer: RecognizerInfo { embedder.recognizer }
+
+    public init(decoder: ImageDecoder, detector: any FaceDetector, embedder: any FaceEmbedder) {
+        self.decoder = decoder
+        self.detector = detector
+        self.embedder = embedder
+    }
+
+    /// The offline dlib pack, with its models under `<modelDirectory>/dlib`.
+    public static func dlib(
+        modelDirectory: String = ModelDirectory.resolve(),
+        detectorOptions: DlibFaceDetector.Options = .init(),
+        limits: ImageLimits = .standard
+    ) throws -> FacePipeline {
+        let files = DlibModelFiles(modelDirectory: modelDirectory)
+        return FacePipeline(
+            decoder: ImageDecoder(limits: limits),
+            detector: try DlibFaceDetector(shapePredictorPath: files.shapePredictor, options: detectorOptions),
+            embedder: try DlibFaceEmbedder(modelPath: files.recognizer)
+        )
+    }
+
+    /// Analyses encoded bytes on the calling thread.
+    public func analyzeNow(_ encoded: [UInt8], options: AnalysisOptions = .init()) throws -> ImageAnalysis {
+        var watch = Stopwatch()
+        let image = try decoder.decode(encoded)
+        var timings = StageTimings()
+        timings.add("decode", watch.lap())
+        return try analyze(image: image, options: options, timings: timings)
+    }
+
+    /// Analyses an already decoded image.
+    public func analyze(image: Image, options: AnalysisOptions = .init(), timings: StageTimings = .init()) throws -> ImageAnalysis {
+        var timings = timings
+        let detected = try detector.detect(in: image, timings: &timings)
+        let faces = Self.select(detected, options: options)
+        let embeddings = options.embed ? try embedder.embed(faces: faces, in: image, timings: &timings) : []
+        let analyzed = faces.enumerated().map { i, face in
+            AnalyzedFace(detection: face, embedding: embeddings.isEmpty ? nil : embeddings[i])
+        }
+        return ImageAnalysis(width: image.width, height: image.height, faces: analyzed, timings: timings)
+    }
+
+    /// Runs the work on a Dispatch thread, keeping the blocking native calls off Swift's
+    /// cooperative pool.
+    public func analyze(_ encoded: [UInt8], options: AnalysisOptions) async throws -> ImageAnalysis {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try self.analyzeNow(encoded, options: options) })
+            }
+        }
+    }
+
+    /// Largest first (ties broken by position, so the order is deterministic), without faces
+    /// below the minimum size, at most `maxFaces`.
+    static func select(_ faces: [DetectedFace], options: AnalysisOptions) -> [DetectedFace] {
+        let kept = faces.filter { min($0.box.width, $0.box.height) >= options.minFaceSize }
+        let sorted = kept.sorted { a, b in
+            if a.box.area != b.box.area { return a.box.area > b.box.area }
+            if a.box.x != b.box.x { return a.box.x < b.box.x }
+            return a.box.y < b.box.y
+        }
+        return Array(sorted.prefix(max(0, options.maxFaces)))
+    }
+}

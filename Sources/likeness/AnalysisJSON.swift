@@ -1,0 +1,51 @@
+import LikenessCore
+import LikenessVision
+
+/// How the image commands print results and failures, one JSON object a line.
+enum AnalysisJSON {
+    static func rounded(_ v: Double, _ places: Double = 1000) -> JSON { .number((v * places).rounded() / places) }
+
+    static func face(_ face: AnalyzedFace, withEmbedding: Bool) -> JSON {
+        let d = face.detection
+        var fields: [(String, JSON)] = [
+            ("box", .array([d.box.x, d.box.y, d.box.width, d.box.height].map { rounded($0) })),
+            ("score", rounded(d.score, 10000)),
+            ("landmarks", .array((d.landmarks?.points ?? []).map { .array([rounded($0.x), rounded($0.y)]) })),
+        ]
+        if withEmbedding, let e = face.embedding {
+            fields.append(("embedding", .array(e.vector.map { .number(Double($0)) })))
+        }
+        return .object(fields)
+    }
+
+    static func image(path: String, _ analysis: ImageAnalysis, withEmbedding: Bool) -> JSON {
+        .object([
+            ("path", .string(path)),
+            ("width", .number(Double(analysis.width))),
+            ("height", .number(Double(analysis.height))),
+            ("faces", .array(analysis.faces.map { face($0, withEmbedding: withEmbedding) })),
+            ("timings_ms", .object(analysis.timings.stages.map { ($0.name, rounded($0.milliseconds)) })),
+        ])
+    }
+
+    static func error(path: String, _ error: any Error) -> JSON {
+        let (code, message) = describe(error)
+        return .object([("path", .string(path)), ("error", .object([("code", .string(code)), ("message", .string(message))]))])
+    }
+
+    static func describe(_ error: any Error) -> (code: String, message: String) {
+        switch error {
+        case let e as ImageError: (e.code, e.message)
+        case let e as ModelLoadError: ("model_unavailable", e.description)
+        case let e as FileReadError: ("file_unreadable", e.description)
+        case let e as NativeError: ("internal", e.description)
+        default: ("internal", "\(error)")
+        }
+    }
+}
+
+struct FileReadError: Error, CustomStringConvertible {
+    var path: String
+    var reason: String
+    var description: String { "cannot read \(path): \(reason)" }
+}

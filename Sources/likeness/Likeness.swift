@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Likeness: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "likeness",
+        abstract: "Likeness, a self-hosted face recognition server.",
+        subcommands: [DetectCommand.self, EmbedCommand.self, CompareCommand.self]
+    )
+}
