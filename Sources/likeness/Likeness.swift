@@ -5,6 +5,6 @@ struct Likeness: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "likeness",
         abstract: "Likeness, a self-hosted face recognition server.",
-        subcommands: [DetectCommand.self, EmbedCommand.self, CompareCommand.self]
+        subcommands: [DetectCommand.self, EmbedCommand.self, CompareCommand.self, InfoCommand.self]
     )
 }

@@ -22,9 +22,11 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "At most this many faces per image, largest first.")
     var maxFaces: Int = 64
 
+    var resolvedModelDirectory: String { modelDir ?? ModelDirectory.resolve() }
+
     func makePipeline() throws -> FacePipeline {
         try FacePipeline.dlib(
-            modelDirectory: modelDir ?? ModelDirectory.resolve(),
+            modelDirectory: resolvedModelDirectory,
             detectorOptions: .init(upsample: upsample),
             limits: ImageLimits(maxBytes: maxBytes, maxPixels: maxPixels)
         )

@@ -1,0 +1,29 @@
+import ArgumentParser
+import LikenessCore
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Print the model pack in use: recognizer, embedding size and default threshold."
+    )
+
+    @OptionGroup var options: PipelineOptions
+
+    func run() throws {
+        let pipeline: any FaceAnalyzer
+        do {
+            pipeline = try options.makePipeline()
+        } catch {
+            print(AnalysisJSON.error(path: "", error).text)
+            throw ExitCode(2)
+        }
+        let r = pipeline.recognizer
+        print(JSON.object([
+            ("pack", .string("dlib")),
+            ("model_dir", .string(options.resolvedModelDirectory)),
+            ("recognizer", .string(r.id.rawValue)),
+            ("dimension", .number(Double(r.dimension))),
+            ("default_threshold", .number(Double(r.defaultThreshold))),
+        ]).text)
+    }
+}
