@@ -16,9 +16,11 @@ let package = Package(
         .executable(name: "likeness", targets: ["likeness"]),
         .library(name: "LikenessCore", targets: ["LikenessCore"]),
         .library(name: "LikenessVision", targets: ["LikenessVision"]),
+        .library(name: "LikenessIndex", targets: ["LikenessIndex"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .target(name: "LikenessCore"),
@@ -38,6 +40,16 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("openblas")]
         ),
         .target(
+            name: "CKernels",
+            path: "Sources/CShims/CKernels",
+            cSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("openblas")]
+        ),
+        .target(
+            name: "LikenessIndex",
+            dependencies: ["LikenessCore", "CKernels", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "LikenessVision",
             dependencies: ["LikenessCore", "COpenCV", "CDlib"]
         ),
@@ -50,10 +62,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "likeness-bench",
-            dependencies: ["LikenessCore", "LikenessVision"],
+            dependencies: ["LikenessCore", "LikenessVision", "LikenessIndex", "CKernels"],
             path: "bench/Sources/likeness-bench"
         ),
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"]),
+        .testTarget(name: "LikenessIndexTests", dependencies: ["LikenessIndex", "LikenessCore", "CKernels"]),
         .testTarget(name: "LikenessVisionTests", dependencies: ["LikenessVision", "LikenessCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,13 @@
 """LFW View 1 training pairs (pairsDevTrain.txt) through `likeness embed`.
 
 Prints accuracy at the best threshold and at the pack's default threshold, the images with no
-face found, and the median milliseconds of each pipeline stage. Usage (from the repo root):
+face found, and the median milliseconds of each pipeline stage. LFW's subject is the face in the
+middle of each 250x250 image, so the face nearest the centre is used. Two protocols:
+- strict: the pipeline as configured; a pair with an image where no face was found counts as wrong;
+- retry: images with no face are run again with the HOG threshold lowered by 0.5 (the LFW
+  convention that every pair gets an answer; not the server's default, since a lower threshold
+  also finds false faces, such as one in dlib/dogs.jpg).
+Usage (from the repo root):
 
     bench/lfw.sh                       # builds in release and runs this with python3
 """
@@ -55,25 +61,17 @@ def best_threshold(scored):
     return best_t, best_correct / len(ordered)
 
 
-def main():
-    info = json.loads(subprocess.run([LIKENESS, "info", *EXTRA], capture_output=True, text=True, check=True).stdout)
-    all_pairs = pairs()
-    paths = sorted({str(p) for a, b, _ in all_pairs for p in (a, b)})
-    started = time.time()
-    run = subprocess.run([LIKENESS, "embed", "--list", "-", *EXTRA], input="\n".join(paths), capture_output=True, text=True)
-    wall = time.time() - started
-    embeddings, stages, no_face, errors = {}, {}, 0, 0
-    for line in run.stdout.splitlines():
-        rec = json.loads(line)
-        if "error" in rec:
-            errors += 1
-            continue
-        for name, ms in rec["timings_ms"].items():
-            stages.setdefault(name, []).append(ms)
-        if rec["faces"]:
-            embeddings[rec["path"]] = rec["faces"][0]["embedding"]
-        else:
-            no_face += 1
+def central_face(rec):
+    cx, cy = rec["width"] / 2, rec["height"] / 2
+    return min(rec["faces"], key=lambda f: (f["box"][0] + f["box"][2] / 2 - cx) ** 2 + (f["box"][1] + f["box"][3] / 2 - cy) ** 2)
+
+
+def embed(paths, extra):
+    run = subprocess.run([LIKENESS, "embed", *extra, "--list", "-"], input="\n".join(paths), capture_output=True, text=True)
+    return [json.loads(line) for line in run.stdout.splitlines()]
+
+
+def score(all_pairs, embeddings):
     scored, missing_pairs = [], 0
     for a, b, same in all_pairs:
         ea, eb = embeddings.get(str(a)), embeddings.get(str(b))
@@ -83,19 +81,49 @@ def main():
             scored.append((float("-inf") if same else float("inf"), same))
             continue
         scored.append((sum(x * y for x, y in zip(ea, eb)), same))
+    return scored, missing_pairs
+
+
+def report(label, scored, missing_pairs, t_default):
     t_best, acc_best = best_threshold(scored)
-    t_default = info["default_threshold"]
     acc_default = sum(1 for s, same in scored if (s >= t_default) == same) / len(scored)
-    found = [(s, same) for s, same in scored if abs(s) != float("inf")]
-    _, acc_found = best_threshold(found)
+    print(f"[{label}] pairs missing a face: {missing_pairs}; accuracy at best threshold {t_best:.3f}: {acc_best * 100:.2f}%;"
+          f" at default threshold {t_default:.3f}: {acc_default * 100:.2f}%")
+    return acc_best
+
+
+def main():
+    info = json.loads(subprocess.run([LIKENESS, "info", *EXTRA], capture_output=True, text=True, check=True).stdout)
+    all_pairs = pairs()
+    paths = sorted({str(p) for a, b, _ in all_pairs for p in (a, b)})
+    started = time.time()
+    records = embed(paths, EXTRA)
+    wall = time.time() - started
+    embeddings, stages, no_face, errors = {}, {}, [], 0
+    for rec in records:
+        if "error" in rec:
+            errors += 1
+            continue
+        for name, ms in rec["timings_ms"].items():
+            stages.setdefault(name, []).append(ms)
+        if rec["faces"]:
+            embeddings[rec["path"]] = central_face(rec)["embedding"]
+        else:
+            no_face.append(rec["path"])
     print(f"recognizer: {info['recognizer']} ({info['dimension']}-d)")
-    print(f"pairs: {len(scored)}  images: {len(paths)}  no face found: {no_face}  errors: {errors}  pairs missing a face: {missing_pairs}")
-    print(f"accuracy at best threshold {t_best:.3f}: {acc_best * 100:.2f}%  (missing faces count as wrong)")
-    print(f"accuracy at default threshold {t_default:.3f}: {acc_default * 100:.2f}%")
-    print(f"accuracy at best threshold over pairs with both faces found: {acc_found * 100:.2f}%")
+    print(f"pairs: {len(all_pairs)}  images: {len(paths)}  no face found: {len(no_face)}  errors: {errors}")
+    strict = report("strict", *score(all_pairs, embeddings), info["default_threshold"])
+    retried = embed(no_face, [*EXTRA, "--adjust-threshold", "-0.5"])
+    for rec in retried:
+        if rec.get("faces"):
+            embeddings[rec["path"]] = central_face(rec)["embedding"]
+    print(f"retry at a lower HOG threshold found faces in {sum(1 for r in retried if r.get('faces'))} of {len(no_face)} images")
+    retry = report("retry", *score(all_pairs, embeddings), info["default_threshold"])
+    found = [(s, same) for s, same in score(all_pairs, embeddings)[0] if abs(s) != float("inf")]
+    print(f"accuracy at best threshold over pairs with both faces found: {best_threshold(found)[1] * 100:.2f}%")
     print("median ms per stage: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in stages.items()))
     print(f"wall time: {wall:.1f} s for {len(paths)} images ({wall / len(paths) * 1000:.1f} ms/image, one process)")
-    print("TARGET MET (>= 99.0%)" if acc_best >= 0.99 else "TARGET MISSED (< 99.0%)")
+    print(f"target >= 99.0%: strict {'met' if strict >= 0.99 else 'MISSED'}, retry {'met' if retry >= 0.99 else 'MISSED'}")
 
 
 if __name__ == "__main__":

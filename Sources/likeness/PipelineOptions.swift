@@ -10,6 +10,9 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Times the image is upsampled before HOG detection (0-4).")
     var upsample: Int = 1
 
+    @Option(parsing: .unconditional, help: "Added to the HOG detector's threshold: below 0 finds more faces, and more false ones.")
+    var adjustThreshold: Double = 0
+
     @Option(help: "Largest accepted file, in bytes.")
     var maxBytes: Int = ImageLimits.standard.maxBytes
 
@@ -27,7 +30,7 @@ struct PipelineOptions: ParsableArguments {
     func makePipeline() throws -> FacePipeline {
         try FacePipeline.dlib(
             modelDirectory: resolvedModelDirectory,
-            detectorOptions: .init(upsample: upsample),
+            detectorOptions: .init(upsample: upsample, adjustThreshold: adjustThreshold),
             limits: ImageLimits(maxBytes: maxBytes, maxPixels: maxPixels)
         )
     }

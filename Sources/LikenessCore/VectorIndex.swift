@@ -1,0 +1,75 @@
+/// The database id of a stored face; the vector index is keyed by it.
+public typealias FaceID = Int64
+
+/// One search result: a face and its inner product with the query (the cosine similarity,
+/// since stored and query vectors are unit length).
+public struct SearchHit: Sendable, Hashable {
+    public var id: FaceID
+    public var score: Float
+
+    public init(id: FaceID, score: Float) {
+        self.id = id
+        self.score = score
+    }
+}
+
+public enum VectorIndexError: Error, Sendable, Equatable {
+    case dimensionMismatch(expected: Int, got: Int)
+    case invalidK(Int)
+    case notFinite
+}
+
+/// Top-k inner-product search over face embeddings of one recognizer. Implementations are
+/// safe to search from many threads while others write; a search never sees a half-written
+/// vector.
+public protocol VectorIndex: AnyObject, Sendable {
+    var dimension: Int { get }
+    var count: Int { get }
+
+    /// Adds the vector, or replaces the one stored under `id`.
+    func upsert(id: FaceID, vector: [Float]) throws
+    /// Removes `id`; answers whether it was there.
+    @discardableResult func remove(id: FaceID) -> Bool
+    func contains(id: FaceID) -> Bool
+
+    /// The `k` best hits with a score of at least `minScore`, best first; equal scores in
+    /// ascending id order, so results are deterministic.
+    func search(_ query: [Float], k: Int, minScore: Float) throws -> [SearchHit]
+    func search(batch queries: [[Float]], k: Int, minScore: Float) throws -> [[SearchHit]]
+}
+
+/// The ordering every index uses: higher score first, then lower id.
+@inlinable
+public func ranksBefore(_ a: SearchHit, _ b: SearchHit) -> Bool {
+    a.score != b.score ? a.score > b.score : a.id < b.id
+}
+
+/// A change to the stored embeddings of one recognizer, at a position of the database's
+/// change log. The index replays these after loading a snapshot.
+public struct EmbeddingChange: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case upsert([Float])
+        case delete
+    }
+
+    public var position: Int64
+    public var id: FaceID
+    public var kind: Kind
+
+    public init(position: Int64, id: FaceID, kind: Kind) {
+        self.position = position
+        self.id = id
+        self.kind = kind
+    }
+}
+
+/// Where the index comes from: the database, the source of truth.
+public protocol EmbeddingSource: Sendable {
+    /// The current change-log position.
+    func currentPosition() throws -> Int64
+    /// Calls `body` with every stored embedding of the recognizer; answers the position the
+    /// enumeration reflects.
+    func forEachEmbedding(recognizer: RecognizerID, _ body: (FaceID, [Float]) throws -> Void) throws -> Int64
+    /// Changes after `position`, oldest first.
+    func changes(recognizer: RecognizerID, after position: Int64) throws -> [EmbeddingChange]
+}
