@@ -46,8 +46,16 @@ let package = Package(
             linkerSettings: [.linkedLibrary("openblas")]
         ),
         .target(
+            name: "CFaiss",
+            path: "Sources/CShims/CFaiss",
+            cxxSettings: nativeFlags,
+            linkerSettings: [
+                .linkedLibrary("faiss"), .linkedLibrary("gomp"), .linkedLibrary("lapack"), .linkedLibrary("openblas"),
+            ]
+        ),
+        .target(
             name: "LikenessIndex",
-            dependencies: ["LikenessCore", "CKernels", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["LikenessCore", "CKernels", "CFaiss", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "LikenessVision",
