@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "LikenessCore", targets: ["LikenessCore"]),
         .library(name: "LikenessVision", targets: ["LikenessVision"]),
         .library(name: "LikenessIndex", targets: ["LikenessIndex"]),
+        .library(name: "LikenessStore", targets: ["LikenessStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,6 +58,12 @@ let package = Package(
             name: "LikenessIndex",
             dependencies: ["LikenessCore", "CKernels", "CFaiss", .product(name: "Logging", package: "swift-log")]
         ),
+        .systemLibrary(name: "CSQLite", path: "Sources/CShims/CSQLite"),
+        .systemLibrary(name: "CMariaDB", path: "Sources/CShims/CMariaDB"),
+        .target(
+            name: "LikenessStore",
+            dependencies: ["LikenessCore", "CSQLite", "CMariaDB"]
+        ),
         .target(
             name: "LikenessVision",
             dependencies: ["LikenessCore", "COpenCV", "CDlib"]
@@ -74,6 +81,7 @@ let package = Package(
             path: "bench/Sources/likeness-bench"
         ),
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"]),
+        .testTarget(name: "LikenessStoreTests", dependencies: ["LikenessStore", "LikenessIndex", "LikenessCore"]),
         .testTarget(name: "LikenessIndexTests", dependencies: ["LikenessIndex", "LikenessCore", "CKernels"]),
         .testTarget(name: "LikenessVisionTests", dependencies: ["LikenessVision", "LikenessCore"]),
     ],

@@ -146,7 +146,13 @@ public final class ApproximateIndex: VectorIndex, @unchecked Sendable {
 }
 
 /// Pins FAISS's OpenMP threads once (see DESIGN.md: spin-waiting threads oversubscribe).
-enum NativeThreads {
+public enum NativeThreads {
     private static let once: Void = { lfs_set_threads(1) }()
     static func configure() { _ = once }
+
+    /// Lets FAISS use `n` OpenMP threads from now on (bulk builds, benchmarks).
+    public static func setFaissThreads(_ n: Int) {
+        configure()
+        lfs_set_threads(Int32(n))
+    }
 }

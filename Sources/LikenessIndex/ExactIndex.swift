@@ -81,6 +81,22 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         }
     }
 
+    /// Adds many vectors stored back to back in `rows` (`ids.count * dimension` values) under
+    /// one lock; ids already present are replaced.
+    public func upsert(ids newIDs: [FaceID], rows packed: UnsafeBufferPointer<Float>) throws {
+        guard packed.count == newIDs.count * dimension else {
+            throw VectorIndexError.dimensionMismatch(expected: newIDs.count * dimension, got: packed.count)
+        }
+        guard packed.allSatisfy(\.isFinite) else { throw VectorIndexError.notFinite }
+        lock.write {
+            reserve(ids.count + newIDs.count)
+            for (i, id) in newIDs.enumerated() {
+                let row = packed.baseAddress! + i * dimension
+                if let slot = slots[id] { store(row, at: slot) } else { appendRow(id: id, row) }
+            }
+        }
+    }
+
     @discardableResult
     public func remove(id: FaceID) -> Bool {
         lock.write {
@@ -247,12 +263,16 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
     }
 
     private func appendRow(id: FaceID, _ vector: [Float]) {
+        vector.withUnsafeBufferPointer { appendRow(id: id, $0.baseAddress!) }
+    }
+
+    private func appendRow(id: FaceID, _ vector: UnsafePointer<Float>) {
         let slot = ids.count
         rows.append { _ in }
         halves?.append { _ in }
         bytes?.append { _ in }
         scales?.append { _ in }
-        vector.withUnsafeBufferPointer { store($0.baseAddress!, at: slot) }
+        store(vector, at: slot)
         ids.append(id)
         slots[id] = slot
     }

@@ -88,8 +88,9 @@ public final class TieredIndex: VectorIndex, @unchecked Sendable {
     /// Builds the approximate index when the gallery has grown past the threshold, or rebuilds
     /// it when tombstones pile up; drops it if the gallery shrank. Writers wait meanwhile, so
     /// the new index misses nothing. Answers whether it changed anything.
+    /// `force` rebuilds it regardless (after the exact index was refilled behind its back).
     @discardableResult
-    public func maintain() throws -> Bool {
+    public func maintain(force: Bool = false) throws -> Bool {
         guard let description = configuration.approximate else { return false }
         return try lock.write {
             let n = exact.count
@@ -97,7 +98,7 @@ public final class TieredIndex: VectorIndex, @unchecked Sendable {
                 defer { approximate = nil }
                 return approximate != nil
             }
-            if let current = approximate, current.tombstoneRatio < configuration.rebuildTombstoneRatio { return false }
+            if !force, let current = approximate, current.tombstoneRatio < configuration.rebuildTombstoneRatio { return false }
             let fresh = try ApproximateIndex(dimension: dimension, description: description, parameters: configuration.parameters)
             try exact.withContents { ids, rows in
                 if !fresh.isTrained {

@@ -246,3 +246,18 @@ void lk_scores_gemm(const float *queries, size_t m, const float *rows, size_t n,
     cblas_sgemm(LK_ROW_MAJOR, LK_NO_TRANS, LK_TRANS, (int)m, (int)n, (int)dim, 1.0f, queries, (int)dim, rows,
                 (int)dim, 0.0f, out, (int)n);
 }
+
+uint64_t lk_read_all(const void *data, size_t length) {
+    const uint64_t *p = (const uint64_t *)data;
+    const size_t words = length / 8;
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    size_t i = 0;
+    for (; i + 4 <= words; i += 4) {
+        a ^= p[i];
+        b ^= p[i + 1];
+        c ^= p[i + 2];
+        d ^= p[i + 3];
+    }
+    for (; i < words; ++i) a ^= p[i];
+    return a ^ b ^ c ^ d;
+}

@@ -1,49 +1,17 @@
 // Benchmarks that need the library directly rather than the CLI. Never part of `swift test`.
 //
-//   likeness-bench leak IMAGE [ITERATIONS]   decode + detect + embed in a loop, printing RSS
+//   likeness-bench leak IMAGE [ITERATIONS]           decode + detect + embed in a loop, printing RSS
+//   likeness-bench index OUTDIR SIZES DIMS [FLAGS]   vector index figures (see bench/index_bench.sh)
 import Foundation
-import LikenessCore
-import LikenessVision
-
-func residentMegabytes() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return -1 }
-    return kb / 1024
-}
-
-func leak(image path: String, iterations: Int) throws {
-    let pipeline = try FacePipeline.dlib()
-    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-    let truncated = Array(bytes.prefix(bytes.count / 2))
-    // Intact PNG chunks around scrambled pixel data: fails inside OpenCV's decoder.
-    var corrupt = try ImageDecoder.encode(try pipeline.decoder.decode(bytes), as: ".png")
-    let idat = corrupt.indices.first { corrupt[$0..<($0 + 4)].elementsEqual(Array("IDAT".utf8)) }!
-    for i in (idat + 6)..<(idat + 70) { corrupt[i] ^= 0x5A }
-    var samples: [(Int, Double)] = []
-    var faces = 0
-    for i in 1...iterations {
-        // Each round also feeds the error paths, which must free what they allocated too.
-        faces += try pipeline.analyzeNow(bytes).faces.count
-        _ = try? pipeline.analyzeNow(truncated)
-        _ = try? pipeline.analyzeNow(corrupt)
-        _ = try? pipeline.decoder.decode(Array(bytes.prefix(20)))
-        if i % max(1, iterations / 10) == 0 || i == 1 {
-            samples.append((i, residentMegabytes()))
-            print(String(format: "iteration %5d  RSS %.1f MB", i, samples.last!.1))
-        }
-    }
-    // The first rounds warm up allocator arenas and the network's buffers; compare after them.
-    let base = samples.first { $0.0 >= iterations / 10 }?.1 ?? samples[0].1
-    let growth = samples.last!.1 - base
-    print(String(format: "faces found: %d; RSS growth after warm-up: %.1f MB over %d iterations", faces, growth, iterations))
-    print(growth < 5 ? "RSS FLAT" : "RSS GROWING")
-    if growth >= 5 { exit(1) }
-}
 
 let args = CommandLine.arguments
-guard args.count >= 3, args[1] == "leak" else {
-    print("usage: likeness-bench leak IMAGE [ITERATIONS]")
+switch args.count >= 2 ? args[1] : "" {
+case "leak" where args.count >= 3:
+    try leak(image: args[2], iterations: args.count > 3 ? Int(args[3]) ?? 1000 : 1000)
+case "index" where args.count >= 5:
+    try indexBench(outDir: args[2], sizes: args[3].split(separator: ",").compactMap { Int($0) },
+                   dims: args[4].split(separator: ",").compactMap { Int($0) }, flags: Set(args.dropFirst(5)))
+default:
+    print("usage: likeness-bench leak IMAGE [ITERATIONS] | index OUTDIR SIZES DIMS [--no-hnsw-512]")
     exit(2)
 }
-try leak(image: args[2], iterations: args.count > 3 ? Int(args[3]) ?? 1000 : 1000)

@@ -29,6 +29,10 @@ uint64_t lk_checksum64(const void *data, size_t length, uint64_t seed);
 /// C = A (m x k, row-major) * B^T (n x k, row-major): the scores of m queries against n rows.
 void lk_scores_gemm(const float *queries, size_t m, const float *rows, size_t n, size_t dim, float *out);
 
+/// Reads `length` bytes sequentially and folds them into a value (so the reads cannot be
+/// optimised away): the machine's read bandwidth, the floor under any scan.
+uint64_t lk_read_all(const void *data, size_t length);
+
 /// Which implementation the dot kernels use: "avx2" or "portable".
 const char *lk_kernel_name(void);
 

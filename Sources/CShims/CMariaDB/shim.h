@@ -1,0 +1,1 @@
+#include <mariadb/mysql.h>

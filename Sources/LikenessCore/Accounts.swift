@@ -1,0 +1,63 @@
+public enum Role: String, Sendable, Codable, CaseIterable {
+    /// Everything, accounts included.
+    case admin
+    /// Enroll, edit and delete people and faces.
+    case `operator`
+    /// Query only.
+    case viewer
+}
+
+public struct Account: Sendable, Equatable {
+    public var id: Int64
+    public var username: String
+    public var passwordHash: String
+    public var role: Role
+    public var disabled: Bool
+    public var createdAt: Int64
+    public var updatedAt: Int64
+
+    public init(id: Int64, username: String, passwordHash: String, role: Role, disabled: Bool, createdAt: Int64, updatedAt: Int64) {
+        self.id = id
+        self.username = username
+        self.passwordHash = passwordHash
+        self.role = role
+        self.disabled = disabled
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// An API key as stored: only its hash; the key itself is shown once, when created.
+public struct APIKey: Sendable, Equatable {
+    public var id: Int64
+    public var accountID: Int64
+    public var name: String
+    /// The first characters of the key, so users can tell keys apart.
+    public var prefix: String
+    public var keyHash: String
+    public var createdAt: Int64
+    public var revokedAt: Int64?
+
+    public init(id: Int64, accountID: Int64, name: String, prefix: String, keyHash: String, createdAt: Int64, revokedAt: Int64?) {
+        self.id = id
+        self.accountID = accountID
+        self.name = name
+        self.prefix = prefix
+        self.keyHash = keyHash
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
+
+public protocol AccountStore: Sendable {
+    func createAccount(username: String, passwordHash: String, role: Role) async throws -> Account
+    func account(username: String) async throws -> Account?
+    func account(id: Int64) async throws -> Account?
+    func accountCount() async throws -> Int
+    func updateAccount(id: Int64, passwordHash: String?, role: Role?, disabled: Bool?) async throws -> Account
+    func createAPIKey(accountID: Int64, name: String, prefix: String, keyHash: String) async throws -> APIKey
+    /// A live (not revoked) key by its hash, with its account.
+    func apiKey(hash: String) async throws -> (APIKey, Account)?
+    func apiKeys(accountID: Int64) async throws -> [APIKey]
+    func revokeAPIKey(id: Int64, accountID: Int64) async throws
+}

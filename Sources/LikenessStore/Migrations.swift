@@ -1,0 +1,71 @@
+import Foundation
+
+/// The schema, as numbered migrations applied once each, in order, at start-up. Statements are
+/// written once and specialised by the dialect; never edit a released migration, add one.
+enum Migrations {
+    static func all(_ d: SQLDialect) -> [(version: Int, statements: [String])] {
+        let opts = d.tableOptions
+        return [
+            (1, [
+                """
+                CREATE TABLE accounts (id \(d.autoIncrementKey), username \(d.varchar(64)) NOT NULL UNIQUE,
+                  password_hash \(d.varchar(255)) NOT NULL, role \(d.varchar(16)) NOT NULL,
+                  disabled INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)\(opts)
+                """,
+                """
+                CREATE TABLE api_keys (id \(d.autoIncrementKey), account_id BIGINT NOT NULL, name \(d.varchar(128)) NOT NULL,
+                  prefix \(d.varchar(16)) NOT NULL, key_hash \(d.varchar(64)) NOT NULL UNIQUE,
+                  created_at BIGINT NOT NULL, revoked_at BIGINT NULL,
+                  FOREIGN KEY (account_id) REFERENCES accounts(id) ON DELETE CASCADE)\(opts)
+                """,
+                """
+                CREATE TABLE people (id \(d.autoIncrementKey), class_id \(d.varchar(191)) NOT NULL UNIQUE,
+                  name \(d.varchar(255)) NOT NULL, info \(d.longText) NOT NULL,
+                  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)\(opts)
+                """,
+                """
+                CREATE TABLE faces (id \(d.autoIncrementKey), person_id BIGINT NOT NULL, recognizer \(d.varchar(64)) NOT NULL,
+                  dimension INTEGER NOT NULL, embedding \(d.blob) NOT NULL,
+                  box_x DOUBLE NOT NULL, box_y DOUBLE NOT NULL, box_w DOUBLE NOT NULL, box_h DOUBLE NOT NULL,
+                  detection_score DOUBLE NOT NULL, quality DOUBLE NULL, crop \(d.blob) NULL,
+                  image_sha256 \(d.varchar(64)) NOT NULL, created_at BIGINT NOT NULL,
+                  FOREIGN KEY (person_id) REFERENCES people(id) ON DELETE CASCADE)\(opts)
+                """,
+                "CREATE INDEX faces_person ON faces (person_id)",
+                "CREATE INDEX faces_recognizer ON faces (recognizer, id)",
+                // The change log the vector index replays after its snapshot. Positions are
+                // handed out by change_log_head inside each writing transaction, so they are
+                // gapless and commit in order even on MySQL, where auto-increment values can
+                // commit out of order and a replay would skip one.
+                """
+                CREATE TABLE change_log_head (id INTEGER NOT NULL PRIMARY KEY, position BIGINT NOT NULL)\(opts)
+                """,
+                "INSERT INTO change_log_head (id, position) VALUES (1, 0)",
+                """
+                CREATE TABLE face_changes (position BIGINT NOT NULL, face_id BIGINT NOT NULL,
+                  recognizer \(d.varchar(64)) NOT NULL, op \(d.varchar(1)) NOT NULL, created_at BIGINT NOT NULL,
+                  PRIMARY KEY (position, face_id))\(opts)
+                """,
+                "CREATE INDEX face_changes_recognizer ON face_changes (recognizer, position)",
+            ]),
+        ]
+    }
+
+    /// Applies the migrations not yet applied; each in its own transaction where the database
+    /// allows DDL in one (SQLite; MySQL commits DDL implicitly).
+    static func apply(_ connection: any SQLConnection) throws {
+        let d = connection.dialect
+        try connection.executeScript("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)\(d.tableOptions)")
+        let applied = Set(try connection.query("SELECT version FROM schema_migrations", []).compactMap { $0[0].int })
+        for (version, statements) in all(d) where !applied.contains(Int64(version)) {
+            try connection.transaction {
+                for statement in statements { try connection.executeScript(statement) }
+                try connection.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                                       [.int(Int64(version)), .int(now())])
+            }
+        }
+    }
+}
+
+/// Milliseconds since 1970.
+func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }

@@ -1,0 +1,341 @@
+import Foundation
+import LikenessCore
+
+/// The gallery and accounts in a relational database: SQLite by default, MariaDB/MySQL as in
+/// the original system. One implementation of the queries; dialect differences live in
+/// `SQLDialect`. Every user-supplied value is a bound parameter.
+public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
+    let pool: ConnectionPool
+    public let url: DatabaseURL
+
+    /// Opens (creating the SQLite file if needed) and migrates the database.
+    public init(url: DatabaseURL, connections: Int = 4) throws {
+        self.url = url
+        switch url {
+        case let .sqlite(path):
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            pool = ConnectionPool(capacity: connections) { try SQLiteConnection(path: path) }
+        case let .mysql(host, port, user, password, database):
+            let options = MariaDBConnection.Options(host: host, port: port, user: user, password: password, database: database)
+            pool = ConnectionPool(capacity: connections) { try MariaDBConnection(options) }
+        }
+        try pool.withConnection { try Migrations.apply($0) }
+    }
+
+    public convenience init(_ url: String, connections: Int = 4) throws {
+        try self.init(url: try DatabaseURL(url), connections: connections)
+    }
+
+    // MARK: People
+
+    static let personColumns = "id, class_id, name, info, created_at, updated_at"
+
+    static func person(_ r: SQLRow) -> Person {
+        Person(id: r[0].int ?? 0, classID: r[1].text ?? "", name: r[2].text ?? "", info: r[3].text ?? "",
+               createdAt: r[4].int ?? 0, updatedAt: r[5].int ?? 0)
+    }
+
+    static func validate(classID: String) throws {
+        guard !classID.isEmpty, classID.utf8.count <= 191 else { throw StoreError.invalid("class_id must be 1-191 bytes") }
+    }
+
+    public func createPerson(classID: String, name: String, info: String) async throws -> Person {
+        try Self.validate(classID: classID)
+        return try await pool.run { c in
+            let t = now()
+            do {
+                let (_, id) = try c.execute("INSERT INTO people (class_id, name, info, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                                            [.text(classID), .text(name), .text(info), .int(t), .int(t)])
+                return Person(id: id, classID: classID, name: name, info: info, createdAt: t, updatedAt: t)
+            } catch StoreError.conflict {
+                throw StoreError.conflict("a person with class_id \(classID) exists")
+            }
+        }
+    }
+
+    public func person(classID: String) async throws -> Person? {
+        try await pool.run { c in
+            try c.query("SELECT \(Self.personColumns) FROM people WHERE class_id = ?", [.text(classID)]).first.map(Self.person)
+        }
+    }
+
+    public func listPeople(offset: Int, limit: Int, search: String?) async throws -> (people: [Person], total: Int) {
+        try await pool.run { c in
+            let d = c.dialect
+            var filter = ""
+            var binds: [SQLValue] = []
+            if let search, !search.isEmpty {
+                filter = " WHERE \(d.contains("class_id")) OR \(d.contains("name"))"
+                binds = [.text(search), .text(search)]
+            }
+            let total = try c.query("SELECT COUNT(*) FROM people\(filter)", binds).first?[0].int ?? 0
+            let rows = try c.query("SELECT \(Self.personColumns) FROM people\(filter) ORDER BY class_id LIMIT ? OFFSET ?",
+                                   binds + [.int(Int64(max(0, limit))), .int(Int64(max(0, offset)))])
+            return (rows.map(Self.person), Int(total))
+        }
+    }
+
+    public func updatePerson(classID: String, name: String?, info: String?) async throws -> Person {
+        try await pool.run { c in
+            let (changed, _) = try c.execute(
+                "UPDATE people SET name = COALESCE(?, name), info = COALESCE(?, info), updated_at = ? WHERE class_id = ?",
+                [name.map(SQLValue.text) ?? .null, info.map(SQLValue.text) ?? .null, .int(now()), .text(classID)])
+            guard changed > 0, let row = try c.query("SELECT \(Self.personColumns) FROM people WHERE class_id = ?", [.text(classID)]).first else {
+                throw StoreError.notFound("no person with class_id \(classID)")
+            }
+            return Self.person(row)
+        }
+    }
+
+    public func deletePerson(classID: String) async throws -> [FaceID] {
+        try await deletePersonLogged(classID: classID).faces
+    }
+
+    /// Deletes a person and their faces in one transaction, logging each face's removal for the
+    /// index; answers the faces and the change position.
+    public func deletePersonLogged(classID: String) async throws -> (faces: [FaceID], position: Int64) {
+        try await pool.run { c in
+            try c.transaction {
+                guard let personID = try c.query("SELECT id FROM people WHERE class_id = ?", [.text(classID)]).first?[0].int else {
+                    throw StoreError.notFound("no person with class_id \(classID)")
+                }
+                let faces = try c.query("SELECT id, recognizer FROM faces WHERE person_id = ? ORDER BY id", [.int(personID)])
+                let position = try Self.nextPosition(c)
+                for face in faces {
+                    try Self.log(c, position: position, face: face[0].int ?? 0, recognizer: face[1].text ?? "", op: "D")
+                }
+                try c.execute("DELETE FROM faces WHERE person_id = ?", [.int(personID)])
+                try c.execute("DELETE FROM people WHERE id = ?", [.int(personID)])
+                return (faces.compactMap { $0[0].int }, position)
+            }
+        }
+    }
+
+    public func importPeople(_ rows: [PersonImport]) async throws -> (inserted: Int, updated: Int) {
+        for row in rows { try Self.validate(classID: row.classID) }
+        return try await pool.run { c in
+            try c.transaction {
+                var inserted = 0, updated = 0
+                let t = now()
+                for row in rows {
+                    let (changed, _) = try c.execute("UPDATE people SET name = ?, info = ?, updated_at = ? WHERE class_id = ?",
+                                                     [.text(row.name), .text(row.info), .int(t), .text(row.classID)])
+                    if changed > 0 {
+                        updated += 1
+                    } else {
+                        try c.execute("INSERT INTO people (class_id, name, info, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                                      [.text(row.classID), .text(row.name), .text(row.info), .int(t), .int(t)])
+                        inserted += 1
+                    }
+                }
+                return (inserted, updated)
+            }
+        }
+    }
+
+    // MARK: Faces
+
+    static let faceColumns = """
+        f.id, f.person_id, p.class_id, f.recognizer, f.box_x, f.box_y, f.box_w, f.box_h, f.detection_score, f.quality,
+        f.image_sha256, CASE WHEN f.crop IS NULL THEN 0 ELSE 1 END, f.created_at
+        """
+
+    static func face(_ r: SQLRow) -> FaceRecord {
+        FaceRecord(id: r[0].int ?? 0, personID: r[1].int ?? 0, classID: r[2].text ?? "", recognizer: RecognizerID(r[3].text ?? ""),
+                   box: BoundingBox(x: r[4].double ?? 0, y: r[5].double ?? 0, width: r[6].double ?? 0, height: r[7].double ?? 0),
+                   detectionScore: r[8].double ?? 0, quality: r[9].double, imageSHA256: r[10].text ?? "",
+                   hasCrop: (r[11].int ?? 0) != 0, createdAt: r[12].int ?? 0)
+    }
+
+    public func addFace(_ face: NewFace, classID: String) async throws -> FaceRecord {
+        try await addFaceLogged(face, classID: classID).face
+    }
+
+    /// Inserts a face and logs it for the index in one transaction; answers the change position.
+    public func addFaceLogged(_ face: NewFace, classID: String) async throws -> (face: FaceRecord, position: Int64) {
+        try Self.validate(face)
+        return try await pool.run { c in
+            try c.transaction {
+                guard let personID = try c.query("SELECT id FROM people WHERE class_id = ?", [.text(classID)]).first?[0].int else {
+                    throw StoreError.notFound("no person with class_id \(classID)")
+                }
+                let position = try Self.nextPosition(c)
+                let t = now()
+                let (_, id) = try c.execute("""
+                    INSERT INTO faces (person_id, recognizer, dimension, embedding, box_x, box_y, box_w, box_h,
+                      detection_score, quality, crop, image_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [.int(personID)] + Self.faceValues(face) + [.int(t)])
+                try Self.log(c, position: position, face: id, recognizer: face.embedding.recognizer.rawValue, op: "U")
+                let record = FaceRecord(id: id, personID: personID, classID: classID, recognizer: face.embedding.recognizer,
+                                        box: face.box, detectionScore: face.detectionScore, quality: face.quality,
+                                        imageSHA256: face.imageSHA256, hasCrop: face.crop != nil, createdAt: t)
+                return (record, position)
+            }
+        }
+    }
+
+    public func replaceFace(id: FaceID, with face: NewFace) async throws -> FaceRecord {
+        try await replaceFaceLogged(id: id, with: face).face
+    }
+
+    public func replaceFaceLogged(id: FaceID, with face: NewFace) async throws -> (face: FaceRecord, position: Int64) {
+        try Self.validate(face)
+        return try await pool.run { c in
+            try c.transaction {
+                let position = try Self.nextPosition(c)
+                let (changed, _) = try c.execute("""
+                    UPDATE faces SET recognizer = ?, dimension = ?, embedding = ?, box_x = ?, box_y = ?, box_w = ?, box_h = ?,
+                      detection_score = ?, quality = ?, crop = ?, image_sha256 = ? WHERE id = ?
+                    """, Self.faceValues(face) + [.int(id)])
+                guard changed > 0 else { throw StoreError.notFound("no face \(id)") }
+                try Self.log(c, position: position, face: id, recognizer: face.embedding.recognizer.rawValue, op: "U")
+                let row = try c.query("SELECT \(Self.faceColumns) FROM faces f JOIN people p ON p.id = f.person_id WHERE f.id = ?", [.int(id)])
+                return (Self.face(row[0]), position)
+            }
+        }
+    }
+
+    public func faces(classID: String) async throws -> [FaceRecord] {
+        try await pool.run { c in
+            guard try !c.query("SELECT id FROM people WHERE class_id = ?", [.text(classID)]).isEmpty else {
+                throw StoreError.notFound("no person with class_id \(classID)")
+            }
+            return try c.query("SELECT \(Self.faceColumns) FROM faces f JOIN people p ON p.id = f.person_id WHERE p.class_id = ? ORDER BY f.id",
+                               [.text(classID)]).map(Self.face)
+        }
+    }
+
+    public func face(id: FaceID) async throws -> FaceRecord? {
+        try await pool.run { c in
+            try c.query("SELECT \(Self.faceColumns) FROM faces f JOIN people p ON p.id = f.person_id WHERE f.id = ?", [.int(id)])
+                .first.map(Self.face)
+        }
+    }
+
+    public func embedding(faceID: FaceID) async throws -> Embedding? {
+        try await pool.run { c in
+            guard let r = try c.query("SELECT recognizer, embedding FROM faces WHERE id = ?", [.int(faceID)]).first else { return nil }
+            return Embedding(recognizer: RecognizerID(r[0].text ?? ""), normalized: Self.floats(r[1].blob ?? []))
+        }
+    }
+
+    public func crop(faceID: FaceID) async throws -> [UInt8]? {
+        try await pool.run { c in
+            try c.query("SELECT crop FROM faces WHERE id = ?", [.int(faceID)]).first?[0].blob
+        }
+    }
+
+    public func deleteFace(id: FaceID) async throws {
+        _ = try await deleteFaceLogged(id: id)
+    }
+
+    public func deleteFaceLogged(id: FaceID) async throws -> Int64 {
+        try await pool.run { c in
+            try c.transaction {
+                guard let recognizer = try c.query("SELECT recognizer FROM faces WHERE id = ?", [.int(id)]).first?[0].text else {
+                    throw StoreError.notFound("no face \(id)")
+                }
+                let position = try Self.nextPosition(c)
+                try c.execute("DELETE FROM faces WHERE id = ?", [.int(id)])
+                try Self.log(c, position: position, face: id, recognizer: recognizer, op: "D")
+                return position
+            }
+        }
+    }
+
+    public func faceCount(recognizer: RecognizerID?) async throws -> Int {
+        try await pool.run { c in
+            let rows = if let recognizer {
+                try c.query("SELECT COUNT(*) FROM faces WHERE recognizer = ?", [.text(recognizer.rawValue)])
+            } else {
+                try c.query("SELECT COUNT(*) FROM faces", [])
+            }
+            return Int(rows.first?[0].int ?? 0)
+        }
+    }
+
+    // MARK: Change log and index source (synchronous: used at start-up)
+
+    /// Takes the next change position. The UPDATE holds the head row's lock until the
+    /// transaction ends, so writers log in commit order.
+    static func nextPosition(_ c: any SQLConnection) throws -> Int64 {
+        try c.execute("UPDATE change_log_head SET position = position + 1 WHERE id = 1", [])
+        guard let position = try c.query("SELECT position FROM change_log_head WHERE id = 1", []).first?[0].int else {
+            throw StoreError.unavailable("change log head missing")
+        }
+        return position
+    }
+
+    static func log(_ c: any SQLConnection, position: Int64, face: FaceID, recognizer: String, op: String) throws {
+        try c.execute("INSERT INTO face_changes (position, face_id, recognizer, op, created_at) VALUES (?, ?, ?, ?, ?)",
+                      [.int(position), .int(face), .text(recognizer), .text(op), .int(now())])
+    }
+
+    public func currentPosition() throws -> Int64 {
+        try pool.withConnection { c in try c.query("SELECT position FROM change_log_head WHERE id = 1", []).first?[0].int ?? 0 }
+    }
+
+    public func forEachEmbedding(recognizer: RecognizerID, _ body: (FaceID, [Float]) throws -> Void) throws -> Int64 {
+        try pool.withConnection { c in
+            // One read transaction: the position and the faces are the same snapshot.
+            try c.executeScript(c.dialect.kind == .sqlite ? "BEGIN" : "START TRANSACTION WITH CONSISTENT SNAPSHOT")
+            defer { try? c.executeScript("COMMIT") }
+            let position = try c.query("SELECT position FROM change_log_head WHERE id = 1", []).first?[0].int ?? 0
+            var after: Int64 = 0
+            while true {
+                let rows = try c.query("SELECT id, embedding FROM faces WHERE recognizer = ? AND id > ? ORDER BY id LIMIT 5000",
+                                       [.text(recognizer.rawValue), .int(after)])
+                for r in rows { try body(r[0].int ?? 0, Self.floats(r[1].blob ?? [])) }
+                guard let last = rows.last?[0].int, rows.count == 5000 else { break }
+                after = last
+            }
+            return position
+        }
+    }
+
+    public func changes(recognizer: RecognizerID, after position: Int64) throws -> [EmbeddingChange] {
+        try pool.withConnection { c in
+            // A logged upsert whose face is gone has a later delete in the log; it is skipped.
+            try c.query("""
+                SELECT ch.position, ch.face_id, ch.op, f.embedding FROM face_changes ch
+                LEFT JOIN faces f ON f.id = ch.face_id
+                WHERE ch.recognizer = ? AND ch.position > ? ORDER BY ch.position, ch.face_id
+                """, [.text(recognizer.rawValue), .int(position)]).compactMap { r in
+                let pos = r[0].int ?? 0, id = r[1].int ?? 0
+                if r[2].text == "D" { return EmbeddingChange(position: pos, id: id, kind: .delete) }
+                guard let blob = r[3].blob else { return nil }
+                return EmbeddingChange(position: pos, id: id, kind: .upsert(Self.floats(blob)))
+            }
+        }
+    }
+
+    // MARK: Encoding
+
+    static func validate(_ face: NewFace) throws {
+        guard !face.embedding.vector.isEmpty, face.embedding.vector.allSatisfy(\.isFinite) else {
+            throw StoreError.invalid("embedding must be non-empty and finite")
+        }
+    }
+
+    static func faceValues(_ face: NewFace) -> [SQLValue] {
+        [.text(face.embedding.recognizer.rawValue), .int(Int64(face.embedding.dimension)), .blob(bytes(face.embedding.vector)),
+         .double(face.box.x), .double(face.box.y), .double(face.box.width), .double(face.box.height),
+         .double(face.detectionScore), face.quality.map(SQLValue.double) ?? .null, face.crop.map(SQLValue.blob) ?? .null,
+         .text(face.imageSHA256)]
+    }
+
+    /// float32 little-endian.
+    static func bytes(_ v: [Float]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(v.count * 4)
+        for x in v { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        return out
+    }
+
+    static func floats(_ b: [UInt8]) -> [Float] {
+        b.withUnsafeBytes { raw in
+            (0..<(b.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+}

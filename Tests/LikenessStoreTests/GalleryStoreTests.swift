@@ -1,0 +1,178 @@
+import Foundation
+import LikenessCore
+import LikenessStore
+import Testing
+
+@Suite struct GalleryStoreTests {
+    @Test(arguments: Backend.available)
+    func migrationsAreIdempotent(backend: Backend) throws {
+        let url = try backend.freshURL()
+        _ = try SQLStore(url: url)
+        _ = try SQLStore(url: url)
+    }
+
+    @Test(arguments: Backend.available)
+    func peopleLifecycle(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        let p = try await store.createPerson(classID: "PERSON_001", name: "John Doe", info: "Employee ID: 12345")
+        #expect(p.id > 0 && p.classID == "PERSON_001")
+        await #expect(throws: StoreError.self) { try await store.createPerson(classID: "PERSON_001", name: "x", info: "") }
+        do {
+            _ = try await store.createPerson(classID: "PERSON_001", name: "x", info: "")
+        } catch let error as StoreError {
+            guard case .conflict = error else { Issue.record("expected conflict, got \(error)"); return }
+        }
+        #expect(try await store.person(classID: "PERSON_001")?.name == "John Doe")
+        #expect(try await store.person(classID: "nobody") == nil)
+
+        // Vietnamese names survive; quotes and SQL metacharacters are plain data.
+        _ = try await store.createPerson(classID: "SV_002", name: "Nguyễn Thị Minh Khai", info: "Lớp 12A — học sinh giỏi")
+        _ = try await store.createPerson(classID: "x'; DROP TABLE people; --", name: "Robert\"); --", info: "%_\\")
+        #expect(try await store.person(classID: "SV_002")?.info == "Lớp 12A — học sinh giỏi")
+        #expect(try await store.person(classID: "x'; DROP TABLE people; --")?.info == "%_\\")
+
+        let all = try await store.listPeople(offset: 0, limit: 10, search: nil)
+        #expect(all.total == 3 && all.people.map(\.classID) == ["PERSON_001", "SV_002", "x'; DROP TABLE people; --"])
+        let page = try await store.listPeople(offset: 1, limit: 1, search: nil)
+        #expect(page.total == 3 && page.people.map(\.classID) == ["SV_002"])
+        let found = try await store.listPeople(offset: 0, limit: 10, search: "minh")
+        #expect(found.total == 1 && found.people.first?.classID == "SV_002")
+        // "%" is matched literally, not as a LIKE wildcard.
+        #expect(try await store.listPeople(offset: 0, limit: 10, search: "%").total == 0)
+
+        let updated = try await store.updatePerson(classID: "PERSON_001", name: nil, info: "Manager")
+        #expect(updated.name == "John Doe" && updated.info == "Manager")
+        // Same values again: still found (MySQL reports matched, not changed, rows).
+        #expect(try await store.updatePerson(classID: "PERSON_001", name: "John Doe", info: "Manager").info == "Manager")
+        await #expect(throws: StoreError.notFound("no person with class_id ghost")) {
+            try await store.updatePerson(classID: "ghost", name: "x", info: nil)
+        }
+        await #expect(throws: StoreError.self) { try await store.createPerson(classID: "", name: "x", info: "") }
+    }
+
+    @Test(arguments: Backend.available)
+    func facesAndEmbeddings(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        _ = try await store.createPerson(classID: "A", name: "Alice", info: "")
+        await #expect(throws: StoreError.notFound("no person with class_id B")) { try await store.addFace(newFace(1), classID: "B") }
+        let crop: [UInt8] = Array(0...255) + [0, 0, 1]
+        let f1 = try await store.addFace(newFace(1, crop: crop), classID: "A")
+        let f2 = try await store.addFace(newFace(2, d: 512), classID: "A")
+        #expect(f1.classID == "A" && f1.hasCrop && !f2.hasCrop)
+        #expect(try await store.faces(classID: "A").map(\.id) == [f1.id, f2.id])
+        // Embeddings come back bit for bit.
+        #expect(try await store.embedding(faceID: f1.id)?.vector == unitVector(1))
+        #expect(try await store.embedding(faceID: f2.id)?.vector == unitVector(2, 512))
+        #expect(try await store.crop(faceID: f1.id) == crop)
+        #expect(try await store.crop(faceID: f2.id) == nil)
+        #expect(try await store.faceCount(recognizer: RecognizerID("r")) == 2)
+        #expect(try await store.faceCount(recognizer: RecognizerID("other")) == 0)
+
+        let replaced = try await store.replaceFace(id: f1.id, with: newFace(3))
+        #expect(replaced.id == f1.id && !replaced.hasCrop)
+        #expect(try await store.embedding(faceID: f1.id)?.vector == unitVector(3))
+
+        try await store.deleteFace(id: f2.id)
+        #expect(try await store.face(id: f2.id) == nil)
+        await #expect(throws: StoreError.notFound("no face \(f2.id)")) { try await store.deleteFace(id: f2.id) }
+        await #expect(throws: StoreError.self) { try await store.faces(classID: "nobody") }
+        await #expect(throws: StoreError.self) {
+            try await store.addFace(NewFace(embedding: Embedding(recognizer: RecognizerID("r"), normalized: [.nan]),
+                                            box: BoundingBox(x: 0, y: 0, width: 1, height: 1), detectionScore: 1, imageSHA256: ""),
+                                    classID: "A")
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func deletingAPersonRemovesEverythingAndLogsIt(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        _ = try await store.createPerson(classID: "A", name: "Alice", info: "")
+        _ = try await store.createPerson(classID: "B", name: "Bob", info: "")
+        let a1 = try await store.addFace(newFace(1, crop: [1, 2, 3]), classID: "A")
+        let a2 = try await store.addFace(newFace(2), classID: "A")
+        let b1 = try await store.addFace(newFace(3), classID: "B")
+        let before = try store.currentPosition()
+        #expect(try await store.deletePerson(classID: "A").sorted() == [a1.id, a2.id])
+        #expect(try await store.person(classID: "A") == nil)
+        #expect(try await store.face(id: a1.id) == nil)
+        #expect(try await store.crop(faceID: a1.id) == nil)
+        #expect(try await store.embedding(faceID: a2.id) == nil)
+        await #expect(throws: StoreError.self) { try await store.deletePerson(classID: "A") }
+
+        let changes = try store.changes(recognizer: RecognizerID("r"), after: before)
+        #expect(changes.map(\.id).sorted() == [a1.id, a2.id] && changes.allSatisfy { $0.kind == .delete })
+        #expect(Set(changes.map(\.position)).count == 1 && changes[0].position == before + 1)
+
+        var seen: [FaceID: [Float]] = [:]
+        let position = try store.forEachEmbedding(recognizer: RecognizerID("r")) { seen[$0] = $1 }
+        #expect(position == before + 1 && seen == [b1.id: unitVector(3)])
+        // Upserts of deleted faces are dropped from the replay; their deletes remain.
+        let full = try store.changes(recognizer: RecognizerID("r"), after: 0)
+        #expect(full.filter { if case .upsert = $0.kind { true } else { false } }.map(\.id) == [b1.id])
+    }
+
+    @Test(arguments: Backend.available)
+    func importIsAnUpsertAndAllOrNothing(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        _ = try await store.createPerson(classID: "P1", name: "Old", info: "old")
+        let result = try await store.importPeople([
+            PersonImport(classID: "P1", name: "Trần Văn Ơn", info: "cập nhật"),
+            PersonImport(classID: "P2", name: "Lê Thị Hồng", info: ""),
+        ])
+        #expect(result.inserted == 1 && result.updated == 1)
+        #expect(try await store.person(classID: "P1")?.name == "Trần Văn Ơn")
+        await #expect(throws: StoreError.self) {
+            try await store.importPeople([PersonImport(classID: "P3", name: "x", info: ""), PersonImport(classID: "", name: "y", info: "")])
+        }
+        #expect(try await store.person(classID: "P3") == nil)
+    }
+
+    @Test(arguments: Backend.available)
+    func accountsAndAPIKeys(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        #expect(try await store.accountCount() == 0)
+        let admin = try await store.createAccount(username: "admin", passwordHash: "$2b$12$hash", role: .admin)
+        await #expect(throws: StoreError.conflict("the username admin is taken")) {
+            try await store.createAccount(username: "admin", passwordHash: "x", role: .viewer)
+        }
+        #expect(try await store.account(username: "admin")?.role == .admin)
+        #expect(try await store.account(id: admin.id)?.username == "admin")
+        let disabled = try await store.updateAccount(id: admin.id, passwordHash: nil, role: .operator, disabled: true)
+        #expect(disabled.role == .operator && disabled.disabled && disabled.passwordHash == "$2b$12$hash")
+        await #expect(throws: StoreError.self) { try await store.updateAccount(id: 999, passwordHash: "x", role: nil, disabled: nil) }
+
+        let key = try await store.createAPIKey(accountID: admin.id, name: "camera", prefix: "lk_abc", keyHash: String(repeating: "f", count: 64))
+        #expect(try await store.apiKey(hash: key.keyHash)?.1.username == "admin")
+        #expect(try await store.apiKeys(accountID: admin.id).count == 1)
+        try await store.revokeAPIKey(id: key.id, accountID: admin.id)
+        #expect(try await store.apiKey(hash: key.keyHash) == nil)
+        await #expect(throws: StoreError.self) { try await store.revokeAPIKey(id: key.id, accountID: admin.id) }
+        await #expect(throws: StoreError.self) {
+            try await store.createAPIKey(accountID: 424242, name: "x", prefix: "p", keyHash: String(repeating: "e", count: 64))
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func concurrentEnrollmentGetsGaplessOrderedPositions(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        for p in 0..<4 { _ = try await store.createPerson(classID: "P\(p)", name: "n", info: "") }
+        let start = try store.currentPosition()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for p in 0..<4 {
+                group.addTask { for i in 0..<10 { _ = try await store.addFace(newFace(p * 100 + i), classID: "P\(p)") } }
+            }
+            try await group.waitForAll()
+        }
+        let changes = try store.changes(recognizer: RecognizerID("r"), after: start)
+        #expect(changes.map(\.position) == Array((start + 1)...(start + 40)))
+    }
+
+    @Test func unreachableDatabasesAreUnavailableErrors() throws {
+        #expect(throws: StoreError.self) { try SQLStore(url: .mysql(host: "127.0.0.1", port: 1, user: "u", password: "p", database: "d")) }
+        #expect(throws: StoreError.self) { try SQLStore(url: .sqlite(path: "/proc/likeness-cannot-exist/x.db")) }
+        #expect(throws: StoreError.self) { try DatabaseURL("postgres://x/y") }
+        #expect(try DatabaseURL("mysql://root:p%40ss@db:3307/face_recognition") ==
+                .mysql(host: "db", port: 3307, user: "root", password: "p@ss", database: "face_recognition"))
+        #expect(try DatabaseURL("sqlite:///var/lib/likeness/likeness.db") == .sqlite(path: "/var/lib/likeness/likeness.db"))
+    }
+}
