@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "likeness",
             dependencies: [
-                "LikenessCore", "LikenessVision",
+                "LikenessCore", "LikenessVision", "LikenessStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,46 @@
+import Foundation
+import LikenessCore
+import LikenessIndex
+import LikenessStore
+import Testing
+
+/// The index following the real database: enroll, delete, snapshot, restart, corruption.
+@Suite struct LiveIndexTests {
+    let recognizer = RecognizerID("r")
+
+    @Test(arguments: Backend.available)
+    func followsTheDatabaseAcrossRestarts(backend: Backend) async throws {
+        let url = try backend.freshURL()
+        let store = try SQLStore(url: url)
+        let snapshot = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-live-\(UUID().uuidString)").path
+        defer { unlink(snapshot) }
+        let loader = IndexLoader(recognizer: recognizer, dimension: 8, snapshotPath: snapshot)
+
+        let live = try LiveIndex(loader: loader, source: store)
+        guard case .rebuilt = live.report.origin else { Issue.record("a first start rebuilds"); return }
+        _ = try await store.createPerson(classID: "A", name: "Alice", info: "")
+        _ = try await store.createPerson(classID: "B", name: "Bob", info: "")
+        let a = try await store.addFace(newFace(1), classID: "A")
+        let b = try await store.addFace(newFace(2), classID: "B")
+        #expect(try live.catchUp() == 2)
+        #expect(try live.index.search(unitVector(1), k: 1, minScore: 0.99).first?.id == a.id)
+        try live.snapshot()
+
+        // After the snapshot: a new face, a deleted person. A restart replays both.
+        let a2 = try await store.addFace(newFace(3), classID: "A")
+        _ = try await store.deletePerson(classID: "B")
+        let restarted = try LiveIndex(loader: loader, source: SQLStore(url: url))
+        #expect(restarted.report.origin == .snapshot && restarted.report.replayed == 2)
+        #expect(restarted.index.contains(id: a2.id) && !restarted.index.contains(id: b.id))
+        #expect(try restarted.index.search(unitVector(2), k: 3, minScore: 0.99).isEmpty)
+
+        // A corrupted snapshot is rebuilt from the database, with the same contents.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: snapshot))
+        bytes[40] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: snapshot))
+        let rebuilt = try LiveIndex(loader: loader, source: store)
+        guard case .rebuilt = rebuilt.report.origin else { Issue.record("corruption must rebuild"); return }
+        #expect(rebuilt.index.count == 2 && rebuilt.index.contains(id: a.id) && rebuilt.index.contains(id: a2.id))
+        #expect(rebuilt.position == restarted.position)
+    }
+}
