@@ -77,7 +77,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "likeness-bench",
-            dependencies: ["LikenessCore", "LikenessVision", "LikenessIndex", "CKernels"],
+            dependencies: ["LikenessCore", "LikenessVision", "LikenessIndex", "LikenessStore", "CKernels"],
             path: "bench/Sources/likeness-bench"
         ),
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"]),

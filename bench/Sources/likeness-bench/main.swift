@@ -2,6 +2,8 @@
 //
 //   likeness-bench leak IMAGE [ITERATIONS]           decode + detect + embed in a loop, printing RSS
 //   likeness-bench index OUTDIR SIZES DIMS [FLAGS]   vector index figures (see bench/index_bench.sh)
+//   likeness-bench crash-writer DBURL SNAPSHOT N     concurrent enrollment until killed (crash tests)
+//   likeness-bench store DBURL FACES                 enrollment writes/s and start-up time
 import Foundation
 
 let args = CommandLine.arguments
@@ -11,6 +13,10 @@ case "leak" where args.count >= 3:
 case "index" where args.count >= 5:
     try indexBench(outDir: args[2], sizes: args[3].split(separator: ",").compactMap { Int($0) },
                    dims: args[4].split(separator: ",").compactMap { Int($0) }, flags: Set(args.dropFirst(5)))
+case "crash-writer" where args.count >= 5:
+    try await crashWriter(url: args[2], snapshot: args[3], clients: Int(args[4]) ?? 4)
+case "store" where args.count >= 4:
+    try await storeBench(url: args[2], faces: Int(args[3]) ?? 100_000)
 default:
     print("usage: likeness-bench leak IMAGE [ITERATIONS] | index OUTDIR SIZES DIMS [--no-hnsw-512]")
     exit(2)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command (README and CI): starts a private MariaDB server on 127.0.0.1 so the store
+# suite runs against both backends, runs `swift test`, and stops the server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+export LIKENESS_MARIADB_DIR="${LIKENESS_MARIADB_DIR:-$(mktemp -d /tmp/likeness-mariadb.XXXXXX)}"
+trap 'bash scripts/mariadb-test-server.sh stop' EXIT
+LIKENESS_TEST_MYSQL_URL="$(bash scripts/mariadb-test-server.sh start "${LIKENESS_MARIADB_PORT:-33306}")"
+export LIKENESS_TEST_MYSQL_URL
+swift build --build-tests
+swift test --skip-build "$@"
