@@ -35,8 +35,9 @@ SQL
   ;;
 stop)
   if [ -f "$state/pid" ]; then
-    kill "$(cat "$state/pid")" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$(cat "$state/pid")" 2>/dev/null || break; sleep 0.25; done
+    pid="$(cat "$state/pid")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
   fi
   rm -rf "$state"
   ;;
