@@ -29,6 +29,18 @@ cut -c1-120 "$tmp/out.jsonl"
 grep -E "definitely lost|indirectly lost|ERROR SUMMARY" "$tmp/valgrind.log"
 if [ "${status:-0}" = 3 ]; then
   grep -B2 -A25 "definitely lost in" "$tmp/valgrind.log" | head -80
-  echo "VALGRIND: definite leaks"; exit 1
+  echo "VALGRIND: definite leaks in the vision shims"; exit 1
 fi
-echo "VALGRIND: no definite leaks"
+echo "VALGRIND: no definite leaks in the OpenCV and dlib shims"
+
+# 3) valgrind over the FAISS shim, the scan kernels and snapshots, error paths included.
+cp .build/release/likeness-bench "$tmp/likeness-bench" && strip --strip-debug "$tmp/likeness-bench"
+status=0
+valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
+  --log-file="$tmp/valgrind-index.log" "$tmp/likeness-bench" shim-check || status=$?
+grep -E "definitely lost|indirectly lost|ERROR SUMMARY" "$tmp/valgrind-index.log"
+if [ "$status" != 0 ]; then
+  grep -B2 -A25 "definitely lost in\|Invalid" "$tmp/valgrind-index.log" | head -80
+  echo "VALGRIND: problems in the index shims (status $status)"; exit 1
+fi
+echo "VALGRIND: no definite leaks or memory errors in the FAISS shim and kernels"
