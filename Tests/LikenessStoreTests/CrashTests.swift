@@ -75,8 +75,17 @@ import Testing
     }
 
     /// Starts the writer, waits for its first acknowledgement, lets it run, SIGKILLs it, and
-    /// answers the complete lines it printed.
+    /// answers the complete lines it printed. The waiting happens on a Dispatch thread: other
+    /// tests keep the cooperative pool busy, and a Task.sleep there can oversleep by seconds.
     func runAndKill(_ url: String, _ snapshot: String, afterSeconds: Double) async throws -> [String] {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runAndKillBlocking(url, snapshot, afterSeconds: afterSeconds) })
+            }
+        }
+    }
+
+    func runAndKillBlocking(_ url: String, _ snapshot: String, afterSeconds: Double) throws -> [String] {
         let process = Process()
         process.executableURL = Self.writer
         process.arguments = ["crash-writer", url, snapshot, "4"]
@@ -91,9 +100,9 @@ import Testing
         try process.run()
         let deadline = ContinuousClock.now + .seconds(60)
         while output.withLock({ $0.isEmpty }) && process.isRunning && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
+            Thread.sleep(forTimeInterval: 0.02)
         }
-        try await Task.sleep(for: .milliseconds(Int(afterSeconds * 1000)))
+        Thread.sleep(forTimeInterval: afterSeconds)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         pipe.fileHandleForReading.readabilityHandler = nil
