@@ -22,6 +22,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.2.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.1.0"),
     ],
     targets: [
         .target(name: "LikenessCore"),
@@ -65,13 +70,25 @@ let package = Package(
             dependencies: ["LikenessCore", "CSQLite", "CMariaDB"]
         ),
         .target(
+            name: "LikenessServer",
+            dependencies: [
+                "LikenessCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "LikenessVision",
             dependencies: ["LikenessCore", "COpenCV", "CDlib"]
         ),
         .executableTarget(
             name: "likeness",
             dependencies: [
-                "LikenessCore", "LikenessVision", "LikenessStore",
+                "LikenessCore", "LikenessVision", "LikenessStore", "LikenessIndex", "LikenessServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,6 +98,13 @@ let package = Package(
             path: "bench/Sources/likeness-bench"
         ),
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"]),
+        .testTarget(
+            name: "LikenessServerTests",
+            dependencies: [
+                "LikenessServer", "LikenessCore", "LikenessVision", "LikenessStore", "LikenessIndex",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "LikenessStoreTests", dependencies: ["LikenessStore", "LikenessIndex", "LikenessCore"]),
         .testTarget(name: "LikenessIndexTests", dependencies: ["LikenessIndex", "LikenessCore", "CKernels"]),
         .testTarget(name: "LikenessVisionTests", dependencies: ["LikenessVision", "LikenessCore"]),

@@ -73,3 +73,22 @@ public protocol EmbeddingSource: Sendable {
     /// Changes after `position`, oldest first.
     func changes(recognizer: RecognizerID, after position: Int64) throws -> [EmbeddingChange]
 }
+
+/// The index as the server sees it: searches over one recognizer's gallery, kept in step with
+/// the database (writes are acknowledged only after `catchUp`).
+public protocol GalleryIndex: Sendable {
+    var recognizer: RecognizerID { get }
+    var dimension: Int { get }
+    var count: Int { get }
+    /// The database change-log position the index reflects.
+    var position: Int64 { get }
+    /// "exact", or the approximate index serving searches.
+    var kind: String { get }
+    func search(_ vector: [Float], k: Int, minScore: Float) throws -> [SearchHit]
+    /// Applies the database's changes the index has not seen yet; answers how many.
+    @discardableResult func catchUp() throws -> Int
+    /// Rebuilds from the database.
+    func rebuild() throws
+    /// Writes a snapshot.
+    func snapshot() throws
+}

@@ -58,3 +58,13 @@ public final class LiveIndex: @unchecked Sendable {
         }
     }
 }
+
+extension LiveIndex: GalleryIndex {
+    public var dimension: Int { index.dimension }
+    public var count: Int { index.count }
+    public var kind: String { index.servingKind }
+
+    public func search(_ vector: [Float], k: Int, minScore: Float) throws -> [SearchHit] {
+        try index.search(vector, k: k, minScore: minScore)
+    }
+}

@@ -1,0 +1,75 @@
+import Hummingbird
+import HummingbirdBcrypt
+import LikenessCore
+import Logging
+
+/// Builds the HTTP application over the given services (Hummingbird's examples' shape).
+public func buildApplication(
+    configuration: ServerConfiguration,
+    services: ServerServices,
+    logger: Logger = Logger(label: "likeness.server")
+) async -> some ApplicationProtocol {
+    let router = await buildRouter(configuration: configuration, services: services)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Likeness"),
+        logger: logger
+    )
+}
+
+public func buildRouter(configuration: ServerConfiguration, services: ServerServices) async -> Router<LikenessRequestContext> {
+    let secret = configuration.jwtSecret.isEmpty ? TokenService.randomSecret() : configuration.jwtSecret
+    let tokens = await TokenService(secret: secret, lifetimeSeconds: configuration.tokenLifetimeSeconds)
+    let pool = InferencePool(workers: configuration.inferenceWorkers, queueLimit: configuration.inferenceQueue)
+    let ops = FaceOperations(services: services, pool: pool, configuration: configuration)
+    let dummyHash = await blocking { Bcrypt.hash("not a password", cost: configuration.bcryptCost) }
+
+    let router = Router(context: LikenessRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: AuthenticationMiddleware(tokens: tokens, accounts: services.accounts))
+    SystemRoutes(services: services).register(router.group())
+    let accounts = AccountRoutes(accounts: services.accounts, tokens: tokens, throttle: LoginThrottle(freeAttempts: configuration.loginFailuresBeforeDelay),
+                                 configuration: configuration, dummyHash: dummyHash)
+    accounts.register(router.group("api"), v1: router.group("v1"))
+    LegacyRoutes(ops: ops, configuration: configuration).register(router.group("api"))
+    V1Routes(ops: ops, configuration: configuration).register(router.group("v1"))
+    return router
+}
+
+/// Turns every error into the API's JSON error; anything unexpected is logged and answered
+/// as a 500 without internals.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = LikenessRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let api = APIError.from(error)
+            if api.status == .internalServerError {
+                context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            }
+            throw api
+        }
+    }
+}
+
+/// Health, readiness and the OpenAPI document: open to anyone.
+struct SystemRoutes: Sendable {
+    let services: ServerServices
+
+    func register(_ group: RouterGroup<LikenessRequestContext>) {
+        group.get("healthz") { _, _ in try json(["status": "ok"]) }
+        group.get("readyz") { _, _ in
+            do {
+                _ = try await services.accounts.accountCount()
+                return try json(["status": "ready", "faces": String(services.index.count)])
+            } catch {
+                throw APIError(.serviceUnavailable, "not_ready", "the database is not reachable", retryAfter: 5)
+            }
+        }
+        group.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+
+/// The OpenAPI 3 description served at /openapi.json. Every operation also documents its
+/// errors as the `Error` schema (the `default` response).
+enum OpenAPIDocument {
+    static let json: String = {
+        let data = try? JSONSerialization.data(withJSONObject: document(), options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data ?? Data("{}".utf8), as: UTF8.self)
+    }()
+
+    private static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
+    private static func object(_ properties: [String: Any], required: [String] = []) -> [String: Any] {
+        var o: [String: Any] = ["type": "object", "properties": properties]
+        if !required.isEmpty { o["required"] = required }
+        return o
+    }
+    private static var string: [String: Any] { ["type": "string"] }
+    private static var number: [String: Any] { ["type": "number"] }
+    private static var integer: [String: Any] { ["type": "integer"] }
+    private static var boolean: [String: Any] { ["type": "boolean"] }
+    private static func array(_ items: [String: Any]) -> [String: Any] { ["type": "array", "items": items] }
+    private static func nullable(_ s: [String: Any]) -> [String: Any] { ["oneOf": [s, ["type": "null"]]] }
+
+    private static func jsonBody(_ schema: [String: Any]) -> [String: Any] {
+        ["required": true, "content": ["application/json": ["schema": schema]]]
+    }
+    private static func multipart(_ properties: [String: Any], required: [String]) -> [String: Any] {
+        ["required": true, "content": ["multipart/form-data": ["schema": object(properties, required: required)]]]
+    }
+    private static var file: [String: Any] { ["type": "string", "format": "binary"] }
+
+    private static func op(_ summary: String, tag: String, auth: Bool = true, body: [String: Any]? = nil,
+                           parameters: [[String: Any]] = [], ok: String = "200", response: [String: Any]? = nil) -> [String: Any] {
+        var responses: [String: Any] = ["default": ["description": "error", "content": ["application/json": ["schema": ref("Error")]]]]
+        responses[ok] = response.map { ["description": "success", "content": ["application/json": ["schema": $0]]] } ?? ["description": "success"]
+        var o: [String: Any] = ["summary": summary, "tags": [tag], "responses": responses]
+        if let body { o["requestBody"] = body }
+        if !parameters.isEmpty { o["parameters"] = parameters }
+        if !auth { o["security"] = [] as [Any] }
+        return o
+    }
+    private static func path(_ name: String, _ schema: [String: Any] = ["type": "string"]) -> [String: Any] {
+        ["name": name, "in": "path", "required": true, "schema": schema]
+    }
+    private static func query(_ name: String, _ schema: [String: Any]) -> [String: Any] {
+        ["name": name, "in": "query", "required": false, "schema": schema]
+    }
+
+    static func document() -> [String: Any] {
+        let credentials = object(["username": string, "password": string, "role": ["type": "string", "enum": ["admin", "operator", "viewer"]]],
+                                 required: ["username", "password"])
+        let query = multipart(["file": file, "threshold": string, "include_demographics": string], required: ["file"])
+        let imageID: [String: Any] = ["type": "integer", "format": "int64"]
+        return [
+            "openapi": "3.0.3",
+            "info": ["title": "Likeness", "version": "1.0.0",
+                     "description": "Self-hosted face recognition. Errors are {\"error\": {\"code\", \"message\"}}."],
+            "components": [
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "a login token or an API key (lk_...)"]],
+                "schemas": [
+                    "Error": object(["error": object(["code": string, "message": string], required: ["code", "message"])], required: ["error"]),
+                    "PersonInfo": object(["class_id": string, "name": string, "info": string], required: ["class_id", "name", "info"]),
+                    "Person": object(["class_id": string, "name": string, "info": string, "created_at": string, "updated_at": string],
+                                     required: ["class_id", "name", "info"]),
+                    "Face": object(["image_id": integer, "class_id": string, "recognizer": string, "box": array(number),
+                                    "detection_score": number, "created_at": string], required: ["image_id", "class_id"]),
+                    "IndexStatus": object(["total_vectors": integer, "dimension": integer, "index_type": string, "metric": string,
+                                           "recognizer": string, "default_threshold": number, "database_position": integer],
+                                          required: ["total_vectors", "dimension", "index_type"]),
+                    "Token": object(["access_token": string, "token_type": string, "expires_in": integer, "role": string],
+                                    required: ["access_token", "token_type"]),
+                    "Account": object(["id": integer, "username": string, "role": string, "disabled": boolean, "created_at": string],
+                                      required: ["id", "username", "role"]),
+                    "Match": object(["similarity": nullable(number), "person_info": nullable(ref("PersonInfo")), "image_id": integer]),
+                ],
+            ],
+            "security": [["bearer": [] as [Any]]],
+            "paths": [
+                "/healthz": ["get": op("liveness", tag: "system", auth: false, response: object(["status": string]))],
+                "/readyz": ["get": op("readiness: the database answers", tag: "system", auth: false, response: object(["status": string]))],
+                "/api/register": ["post": op("register an account (the first becomes admin)", tag: "accounts", auth: false,
+                                             body: jsonBody(credentials), ok: "201", response: ref("Account"))],
+                "/api/login": ["post": op("log in", tag: "accounts", auth: false, body: jsonBody(credentials), response: ref("Token"))],
+                "/api/face_query": ["post": op("who is this? (largest face first; null person_info below the threshold)", tag: "compatible",
+                                               body: query, response: object(["similarity": nullable(number), "person_info": nullable(ref("PersonInfo")),
+                                                                               "processing_time": number, "message": string, "faces": array(["type": "object"])],
+                                                                              required: ["processing_time"]))],
+                "/api/face_query_top5": ["post": op("the five best matches", tag: "compatible", body: query,
+                                                    response: object(["results": array(ref("Match")), "processing_time": number],
+                                                                     required: ["results", "processing_time"]))],
+                "/api/add_embedding": ["post": op("enroll the largest face of an image", tag: "compatible",
+                                                  body: multipart(["file": file, "class_id": string, "name": string, "info": string], required: ["file", "class_id"]),
+                                                  ok: "201", response: object(["message": string, "class_id": string, "image_id": string]))],
+                "/api/edit_embedding": ["put": op("replace an image's embedding", tag: "compatible",
+                                                  body: multipart(["file": file, "image_id": string], required: ["file", "image_id"]),
+                                                  response: object(["message": string, "class_id": string, "image_id": string]))],
+                "/api/delete_image": ["delete": op("delete an image", tag: "compatible", parameters: [Self.query("image_id", imageID)],
+                                                   response: object(["message": string, "image_id": string]))],
+                "/api/list_nguoi": ["get": op("list people", tag: "compatible", response: array(ref("PersonInfo")))],
+                "/api/get_image_ids_by_class/{class_id}": ["get": op("a person's image ids", tag: "compatible", parameters: [path("class_id")],
+                                                                     response: object(["class_id": string, "image_ids": array(integer)]))],
+                "/api/delete_class/{class_id}": ["delete": op("delete a person and their images", tag: "compatible", parameters: [path("class_id")],
+                                                              response: object(["message": string, "class_id": string, "deleted_images": integer]))],
+                "/api/index_status": ["get": op("index status", tag: "compatible", response: ref("IndexStatus"))],
+                "/api/vector_info": ["get": op("vector information", tag: "compatible", response: ref("IndexStatus"))],
+                "/api/reset_index": ["post": op("rebuild the index from the database (admin)", tag: "compatible", response: ref("IndexStatus"))],
+                "/v1/auth/login": ["post": op("log in", tag: "accounts", auth: false, body: jsonBody(credentials), response: ref("Token"))],
+                "/v1/accounts": ["post": op("create an account", tag: "accounts", body: jsonBody(credentials), ok: "201", response: ref("Account"))],
+                "/v1/accounts/me": ["get": op("the caller's account", tag: "accounts", response: ref("Account"))],
+                "/v1/api-keys": [
+                    "get": op("the caller's API keys", tag: "accounts", response: array(["type": "object"])),
+                    "post": op("create an API key (shown once)", tag: "accounts", body: jsonBody(object(["name": string], required: ["name"])),
+                               ok: "201", response: object(["id": integer, "name": string, "prefix": string, "key": string])),
+                ],
+                "/v1/api-keys/{id}": ["delete": op("revoke an API key", tag: "accounts", parameters: [path("id", imageID)], ok: "204")],
+                "/v1/people": [
+                    "get": op("list people", tag: "people", parameters: [Self.query("offset", ["type": "integer", "minimum": 0, "maximum": Int(Int32.max)]),
+                                                                         Self.query("limit", ["type": "integer", "minimum": 1, "maximum": 1000]),
+                                                                         Self.query("search", string)],
+                              response: object(["items": array(ref("Person")), "total": integer, "offset": integer, "limit": integer])),
+                    "post": op("create a person", tag: "people", body: jsonBody(object(["class_id": string, "name": string, "info": string],
+                                                                                       required: ["class_id", "name"])),
+                               ok: "201", response: ref("Person")),
+                ],
+                "/v1/people/{class_id}": [
+                    "get": op("a person", tag: "people", parameters: [path("class_id")], response: ref("Person")),
+                    "patch": op("update a person", tag: "people", body: jsonBody(object(["name": string, "info": string])),
+                                parameters: [path("class_id")], response: ref("Person")),
+                    "delete": op("delete a person with their faces", tag: "people", parameters: [path("class_id")],
+                                 response: object(["deleted_faces": integer])),
+                ],
+                "/v1/people/{class_id}/faces": [
+                    "get": op("a person's faces", tag: "faces", parameters: [path("class_id")], response: array(ref("Face"))),
+                    "post": op("enroll one or more images (field 'file', repeatable); a result per image", tag: "faces",
+                               body: multipart(["file": file], required: ["file"]), parameters: [path("class_id")], ok: "201",
+                               response: object(["results": array(["type": "object"])])),
+                ],
+                "/v1/faces/{id}": [
+                    "get": op("a face", tag: "faces", parameters: [path("id", imageID)], response: ref("Face")),
+                    "delete": op("delete a face", tag: "faces", parameters: [path("id", imageID)], ok: "204"),
+                ],
+                "/v1/identify": ["post": op("identify every face: top-k matches above the threshold", tag: "recognition",
+                                            body: multipart(["file": file, "k": string, "threshold": string], required: ["file"]),
+                                            response: object(["faces": array(["type": "object"]), "threshold": number, "recognizer": string,
+                                                              "processing_time": number], required: ["faces"]))],
+                "/v1/verify": ["post": op("are these the same person? (file2, or class_id)", tag: "recognition",
+                                          body: multipart(["file": file, "file2": file, "class_id": string, "threshold": string], required: ["file"]),
+                                          response: object(["similarity": number, "same_person": boolean, "threshold": number], required: ["similarity", "same_person"]))],
+                "/v1/detect": ["post": op("detect faces", tag: "recognition", body: multipart(["file": file], required: ["file"]),
+                                          response: object(["width": integer, "height": integer, "faces": array(["type": "object"])], required: ["faces"]))],
+                "/v1/index": ["get": op("index status", tag: "index", response: ref("IndexStatus"))],
+                "/v1/index/rebuild": ["post": op("rebuild the index from the database (admin)", tag: "index", response: ref("IndexStatus"))],
+            ] as [String: Any],
+        ]
+    }
+}

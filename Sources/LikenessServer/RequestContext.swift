@@ -1,0 +1,34 @@
+import Hummingbird
+import LikenessCore
+
+/// Who is calling: an account, authenticated by token or API key.
+public struct Identity: Sendable, Equatable {
+    public var accountID: Int64
+    public var username: String
+    public var role: Role
+}
+
+public struct LikenessRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var identity: Identity?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        identity = nil
+    }
+
+    /// Uploads are read by the handlers with their own limit.
+    public var maxUploadSize: Int { 64 * 1024 * 1024 }
+
+    func require(_ roles: Set<Role>) throws -> Identity {
+        guard let identity else { throw APIError.unauthorized }
+        guard roles.contains(identity.role) else {
+            throw APIError.forbidden("the \(identity.role.rawValue) role may not do this")
+        }
+        return identity
+    }
+
+    func requireViewer() throws -> Identity { try require([.viewer, .operator, .admin]) }
+    func requireOperator() throws -> Identity { try require([.operator, .admin]) }
+    func requireAdmin() throws -> Identity { try require([.admin]) }
+}

@@ -1,0 +1,29 @@
+/// Every setting of the HTTP server. The executable fills it from a file, the environment and
+/// flags (see `likeness serve --help`).
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    /// 8000, as in the original system.
+    public var port = 8000
+    /// Largest upload, in bytes (the original's MAX_FILE_SIZE, 10 MB).
+    public var maxUploadBytes = 10 * 1024 * 1024
+    /// Faces analysed per image, largest first.
+    public var maxFacesPerImage = 20
+    /// Candidates searched per face (the original's SEARCH_K caps top-k requests).
+    public var searchK = 100
+    /// Images analysed at once (the original's ASYNC_WORKERS); the rest wait in line.
+    public var inferenceWorkers = 2
+    /// Requests allowed to wait for a worker; beyond this the server answers 503 with Retry-After.
+    public var inferenceQueue = 16
+    /// Whether anyone may register after the first account (which always becomes admin).
+    public var openRegistration = false
+    /// HMAC key for tokens; generated and stored on first start by the executable.
+    public var jwtSecret: [UInt8] = []
+    public var tokenLifetimeSeconds = 24 * 3600
+    /// bcrypt cost for new passwords.
+    public var bcryptCost: UInt8 = 12
+    /// Failed logins for one username allowed before answers slow down.
+    public var loginFailuresBeforeDelay = 5
+    public var requestTimeoutSeconds = 60
+
+    public init() {}
+}

@@ -1,0 +1,110 @@
+import LikenessCore
+
+/// The parts the server talks to, all behind LikenessCore protocols: real ones from
+/// `likeness serve`, fakes in the router tests.
+public struct ServerServices: Sendable {
+    public var analyzer: any FaceAnalyzer
+    public var gallery: any GalleryStore
+    public var accounts: any AccountStore
+    public var index: any GalleryIndex
+
+    public init(analyzer: any FaceAnalyzer, gallery: any GalleryStore, accounts: any AccountStore, index: any GalleryIndex) {
+        self.analyzer = analyzer
+        self.gallery = gallery
+        self.accounts = accounts
+        self.index = index
+    }
+}
+
+/// One face of a query image and who it is.
+struct FaceMatch: Sendable {
+    var face: AnalyzedFace
+    /// Best first; empty when nothing in the gallery is near.
+    var candidates: [(person: Person, faceID: FaceID, similarity: Float)]
+}
+
+/// What the endpoints do, over the protocols: analyse under the inference pool's limits,
+/// search, and write in the database-then-index order.
+struct FaceOperations: Sendable {
+    let services: ServerServices
+    let pool: InferencePool
+    let configuration: ServerConfiguration
+
+    var recognizer: RecognizerInfo { services.analyzer.recognizer }
+
+    func analyze(_ image: [UInt8], embed: Bool = true) async throws -> ImageAnalysis {
+        let options = AnalysisOptions(embed: embed, maxFaces: configuration.maxFacesPerImage)
+        do {
+            return try await pool.run { [services] in try await services.analyzer.analyze(image, options: options) }
+        } catch {
+            throw APIError.from(error)
+        }
+    }
+
+    /// Every face of the image, largest first, with its `k` best matches of at least `threshold`.
+    func identify(_ image: [UInt8], k: Int, threshold: Float) async throws -> (ImageAnalysis, [FaceMatch]) {
+        let analysis = try await analyze(image)
+        var people: [String: Person] = [:]
+        var matches: [FaceMatch] = []
+        for face in analysis.faces {
+            guard let embedding = face.embedding else { continue }
+            var candidates: [(Person, FaceID, Float)] = []
+            // Several faces of one person may be near; each person is listed once, at its best.
+            let wanted = min(configuration.searchK, max(k * 4, k))
+            let hits = try await blockingThrows { [services] in try services.index.search(embedding.vector, k: wanted, minScore: threshold) }
+            for hit in hits {
+                guard let record = try await services.gallery.face(id: hit.id) else { continue }
+                if candidates.contains(where: { $0.0.classID == record.classID }) { continue }
+                if people[record.classID] == nil { people[record.classID] = try await services.gallery.person(classID: record.classID) }
+                guard let person = people[record.classID] else { continue }
+                candidates.append((person, hit.id, hit.score))
+                if candidates.count == k { break }
+            }
+            matches.append(FaceMatch(face: face, candidates: candidates))
+        }
+        return (analysis, matches)
+    }
+
+    /// The largest face of an image, for enrolment and verification.
+    func largestFace(_ image: [UInt8]) async throws -> (ImageAnalysis, AnalyzedFace, Embedding) {
+        let analysis = try await analyze(image)
+        guard let face = analysis.faces.first, let embedding = face.embedding else { throw APIError.noFace }
+        return (analysis, face, embedding)
+    }
+
+    /// Enrols the largest face of the image for a person; the write is acknowledged only once the
+    /// index has caught up with the database.
+    func enroll(_ image: [UInt8], classID: String) async throws -> (FaceRecord, ImageAnalysis) {
+        guard try await services.gallery.person(classID: classID) != nil else {
+            throw APIError.notFound("no person with class_id \(classID)")
+        }
+        let (analysis, face, embedding) = try await largestFace(image)
+        let record = try await services.gallery.addFace(newFace(face, embedding, image), classID: classID)
+        try await blockingThrows { [services] in try services.index.catchUp() }
+        return (record, analysis)
+    }
+
+    func replace(faceID: FaceID, image: [UInt8]) async throws -> FaceRecord {
+        guard try await services.gallery.face(id: faceID) != nil else { throw APIError.notFound("no image \(faceID)") }
+        let (_, face, embedding) = try await largestFace(image)
+        let record = try await services.gallery.replaceFace(id: faceID, with: newFace(face, embedding, image))
+        try await blockingThrows { [services] in try services.index.catchUp() }
+        return record
+    }
+
+    func deleteFace(_ id: FaceID) async throws {
+        try await services.gallery.deleteFace(id: id)
+        try await blockingThrows { [services] in try services.index.catchUp() }
+    }
+
+    func deletePerson(_ classID: String) async throws -> [FaceID] {
+        let removed = try await services.gallery.deletePerson(classID: classID)
+        try await blockingThrows { [services] in try services.index.catchUp() }
+        return removed
+    }
+
+    private func newFace(_ face: AnalyzedFace, _ embedding: Embedding, _ image: [UInt8]) -> NewFace {
+        NewFace(embedding: embedding, box: face.detection.box, detectionScore: face.detection.score,
+                imageSHA256: TokenService.sha256Hex(image))
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LikenessCore
+import LikenessIndex
+import LikenessServer
+import LikenessStore
+import LikenessVision
+import Testing
+
+/// The real pipeline (dlib pack), the real SQLite store and the real index behind the API.
+@Suite(.serialized) struct LiveServerTests {
+    static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/faces")
+    static let available = FileManager.default.fileExists(atPath: shared.path)
+    static let models = ProcessInfo.processInfo.environment["LIKENESS_MODEL_DIR"]
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("data/models").path
+
+    func bytes(_ relative: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: Self.shared.appendingPathComponent("face_recognition/knn_examples/" + relative)))
+    }
+
+    @Test(.enabled(if: available, "../shared/faces is absent"))
+    func knnExamplesEndToEnd() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-live-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pipeline = try FacePipeline.dlib(modelDirectory: Self.models)
+        let store = try SQLStore(url: .sqlite(path: dir + "/likeness.db"))
+        let index = try LiveIndex(loader: IndexLoader(recognizer: pipeline.recognizer.id, dimension: 128, snapshotPath: dir + "/index.snapshot"),
+                                  source: store)
+        var configuration = ServerConfiguration()
+        configuration.bcryptCost = 4
+        let app = await buildApplication(configuration: configuration,
+                                         services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index))
+        let train = ["alex_lacamoire": ["img1.jpg"], "biden": ["biden.jpg", "biden2.jpg"], "kit_harington": ["john1.jpeg", "john2.jpeg"],
+                     "obama": try FileManager.default.contentsOfDirectory(atPath: Self.shared.appendingPathComponent("face_recognition/knn_examples/train/obama").path).sorted(),
+                     "rose_leslie": try FileManager.default.contentsOfDirectory(atPath: Self.shared.appendingPathComponent("face_recognition/knn_examples/train/rose_leslie").path).sorted()]
+        let trainFiles = try Dictionary(uniqueKeysWithValues: train.map { person, files in
+            (person, try files.map { try bytes("train/\(person)/\($0)") })
+        })
+        let testFiles = try ["alex_lacamoire1.jpg", "johnsnow_test1.jpg", "kit_with_rose.jpg", "obama1.jpg", "obama_and_biden.jpg"]
+            .reduce(into: [String: [UInt8]]()) { $0[$1] = try bytes("test/\($1)") }
+        let stranger = [UInt8](try Data(contentsOf: Self.shared.appendingPathComponent("deepface/img1.jpg")))  // Angelina Jolie
+
+        try await app.test(.router) { client in
+            let (_, oper, viewer) = try await tokens(client)
+            var firstImage: [String: String] = [:]
+            for (person, files) in trainFiles.sorted(by: { $0.key < $1.key }) {
+                let created = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                                       body: ByteBuffer(string: "{\"class_id\": \"\(person)\", \"name\": \"\(person)\"}"))
+                #expect(created.status == .created)
+                for file in files {
+                    let r = try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                                     body: Multipart.body([("class_id", person), ("file", file)]))
+                    #expect(r.status == .created, "\(person): \(r.status) \(errorCode(r) ?? "")")
+                    if firstImage[person] == nil { firstImage[person] = try object(r)["image_id"] as? String }
+                }
+            }
+            func who(_ image: [UInt8]) async throws -> [String?] {
+                let r = try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+                                                 body: Multipart.body([("file", image), ("k", "1")]))
+                #expect(r.status == .ok)
+                return (try object(r)["faces"] as? [[String: Any]] ?? []).map { ($0["matches"] as? [[String: Any]])?.first?["class_id"] as? String }
+            }
+            #expect(try await who(testFiles["alex_lacamoire1.jpg"]!) == ["alex_lacamoire"])
+            #expect(try await who(testFiles["johnsnow_test1.jpg"]!) == ["kit_harington"])
+            #expect(try await who(testFiles["obama1.jpg"]!) == ["obama"])
+            #expect(Set(try await who(testFiles["obama_and_biden.jpg"]!).compactMap { $0 }) == ["obama", "biden"])
+            #expect(Set(try await who(testFiles["kit_with_rose.jpg"]!).compactMap { $0 }) == ["kit_harington", "rose_leslie"])
+            #expect(try await who(stranger) == [nil])
+
+            // The compatible query answers the same, with person_info.
+            let compat = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                             body: Multipart.body([("file", testFiles["obama1.jpg"]!)])))
+            #expect((compat["person_info"] as? [String: Any])?["class_id"] as? String == "obama")
+            let unknown = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                              body: Multipart.body([("file", stranger)])))
+            #expect(unknown["person_info"] is NSNull)
+
+            // Alex has one image: delete it and he is no longer recognised; delete Obama entirely.
+            let alexImage = try #require(firstImage["alex_lacamoire"])
+            #expect(try await client.execute(uri: "/api/delete_image?image_id=\(alexImage)", method: .delete, headers: auth(oper)).status == .ok)
+            #expect(try await who(testFiles["alex_lacamoire1.jpg"]!) == [nil])
+            #expect(try await client.execute(uri: "/api/delete_class/obama", method: .delete, headers: auth(oper)).status == .ok)
+            #expect(try await who(testFiles["obama1.jpg"]!) == [nil])
+            #expect(try await who(testFiles["johnsnow_test1.jpg"]!) == ["kit_harington"])
+        }
+    }
+}

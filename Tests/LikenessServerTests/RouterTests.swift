@@ -1,0 +1,310 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LikenessCore
+import LikenessServer
+import Testing
+
+@Suite struct SystemAndAuthTests {
+    @Test func healthReadinessAndOpenAPIAreOpen() async throws {
+        try await Harness().run { client in
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+            let doc = try object(try await client.execute(uri: "/openapi.json", method: .get))
+            #expect(doc["openapi"] as? String == "3.0.3")
+            let paths = try #require(doc["paths"] as? [String: Any])
+            for p in ["/api/face_query", "/api/face_query_top5", "/api/add_embedding", "/api/edit_embedding", "/api/delete_image",
+                      "/api/list_nguoi", "/api/get_image_ids_by_class/{class_id}", "/api/delete_class/{class_id}", "/api/index_status",
+                      "/api/reset_index", "/api/vector_info", "/api/login", "/api/register", "/v1/people", "/v1/identify", "/v1/verify"] {
+                #expect(paths[p] != nil, "\(p) undocumented")
+            }
+        }
+    }
+
+    @Test func everyProtectedEndpointNeedsAToken() async throws {
+        try await Harness().run { client in
+            for (method, uri) in [(HTTPRequest.Method.post, "/api/face_query"), (.get, "/api/list_nguoi"), (.post, "/api/add_embedding"),
+                                  (.get, "/v1/people"), (.post, "/v1/identify"), (.get, "/v1/index"), (.delete, "/api/delete_class/x"),
+                                  (.get, "/api/index_status"), (.post, "/api/reset_index"), (.get, "/v1/accounts/me")] {
+                let r = try await client.execute(uri: uri, method: method)
+                #expect(r.status == .unauthorized && errorCode(r) == "unauthorized", "\(method) \(uri): \(r.status)")
+            }
+            let bad = try await client.execute(uri: "/v1/people", method: .get, headers: auth("not-a-token"))
+            #expect(bad.status == .unauthorized && errorCode(bad) == "bad_token")
+            let basic = try await client.execute(uri: "/v1/people", method: .get, headers: [.authorization: "Basic abc"])
+            #expect(basic.status == .unauthorized)
+        }
+    }
+
+    @Test func registrationLoginAndRoles() async throws {
+        try await Harness().run { client in
+            let (admin, oper, viewer) = try await tokens(client)
+            // Later registration needs an admin (registration is closed by default).
+            let closed = try await client.execute(uri: "/api/register", method: .post, headers: jsonHeaders(),
+                                                  body: ByteBuffer(string: #"{"username": "eve", "password": "password-eve"}"#))
+            #expect(closed.status == .unauthorized)
+            let byViewer = try await client.execute(uri: "/api/register", method: .post, headers: jsonHeaders(viewer),
+                                                    body: ByteBuffer(string: #"{"username": "eve", "password": "password-eve"}"#))
+            #expect(byViewer.status == .forbidden && errorCode(byViewer) == "forbidden")
+            let duplicate = try await client.execute(uri: "/v1/accounts", method: .post, headers: jsonHeaders(admin),
+                                                     body: ByteBuffer(string: #"{"username": "view", "password": "password-x"}"#))
+            #expect(duplicate.status == .conflict && errorCode(duplicate) == "conflict")
+            let weak = try await client.execute(uri: "/v1/accounts", method: .post, headers: jsonHeaders(admin),
+                                                body: ByteBuffer(string: #"{"username": "weak", "password": "short"}"#))
+            #expect(weak.status == .badRequest && errorCode(weak) == "invalid_password")
+            let me = try object(try await client.execute(uri: "/v1/accounts/me", method: .get, headers: auth(oper)))
+            #expect(me["role"] as? String == "operator")
+
+            // Form-encoded login, as FastAPI's OAuth2 form sends it.
+            let form = try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                body: ByteBuffer(string: "username=view&password=password-view"))
+            #expect(form.status == .ok)
+            #expect(try object(form)["token_type"] as? String == "bearer")
+
+            // Roles: a viewer may query but not enroll; only an admin may reset the index.
+            let enroll = try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(viewer),
+                                                  body: Multipart.body([("class_id", "A"), ("file", image("FACE:alice"))]))
+            #expect(enroll.status == .forbidden)
+            #expect(try await client.execute(uri: "/api/reset_index", method: .post, headers: auth(oper)).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/reset_index", method: .post, headers: auth(admin)).status == .ok)
+        }
+    }
+
+    @Test func repeatedFailedLoginsAreSlowedDown() async throws {
+        try await Harness { $0.loginFailuresBeforeDelay = 3 }.run { client in
+            _ = try await tokens(client)
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<5 {
+                let r = try await client.execute(uri: "/api/login", method: .post, headers: jsonHeaders(),
+                                                 body: ByteBuffer(string: #"{"username": "view", "password": "wrong-password"}"#))
+                statuses.append(r.status)
+                if r.status == .tooManyRequests { #expect(r.headers[.retryAfter] != nil) }
+            }
+            #expect(statuses.prefix(4) == [.unauthorized, .unauthorized, .unauthorized, .unauthorized])
+            #expect(statuses.last == .tooManyRequests)
+            // Even the right password waits until the delay has passed.
+            let right = try await client.execute(uri: "/api/login", method: .post, headers: jsonHeaders(),
+                                                 body: ByteBuffer(string: #"{"username": "view", "password": "password-view"}"#))
+            #expect(right.status == .tooManyRequests)
+        }
+    }
+
+    @Test func apiKeysAuthenticateUntilRevoked() async throws {
+        try await Harness().run { client in
+            let (_, oper, _) = try await tokens(client)
+            let created = try object(try await client.execute(uri: "/v1/api-keys", method: .post, headers: jsonHeaders(oper),
+                                                              body: ByteBuffer(string: #"{"name": "gate camera"}"#)))
+            let key = try #require(created["key"] as? String)
+            #expect(key.hasPrefix("lk_"))
+            #expect(try await client.execute(uri: "/v1/people", method: .get, headers: auth(key)).status == .ok)
+            let listed = try array(try await client.execute(uri: "/v1/api-keys", method: .get, headers: auth(oper)))
+            #expect(listed.count == 1 && listed[0]["key"] == nil)
+            let id = try #require(created["id"] as? Int)
+            #expect(try await client.execute(uri: "/v1/api-keys/\(id)", method: .delete, headers: auth(oper)).status == .noContent)
+            let revoked = try await client.execute(uri: "/v1/people", method: .get, headers: auth(key))
+            #expect(revoked.status == .unauthorized && errorCode(revoked) == "bad_token")
+        }
+    }
+}
+
+@Suite struct CompatibleEndpointTests {
+    @Test func enrollQueryEditDelete() async throws {
+        try await Harness().run { client in
+            let (_, oper, viewer) = try await tokens(client)
+            for (id, name) in [("PERSON_001", "John Doe"), ("PERSON_002", "Bob")] {
+                let r = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                                 body: ByteBuffer(string: "{\"class_id\": \"\(id)\", \"name\": \"\(name)\", \"info\": \"Employee ID: 12345\"}"))
+                #expect(r.status == .created)
+            }
+            let added = try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                                 body: Multipart.body([("class_id", "PERSON_001"), ("file", image("FACE:alice"))]))
+            #expect(added.status == .created)
+            let imageID = try #require(try object(added)["image_id"] as? String)
+            _ = try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                         body: Multipart.body([("class_id", "PERSON_002"), ("file", image("FACE:bob"))]))
+
+            let hit = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                          body: Multipart.body([("file", image("FACE:alice2")), ("threshold", "0.5")])))
+            #expect((hit["person_info"] as? [String: Any])?["class_id"] as? String == "PERSON_001")
+            #expect((hit["person_info"] as? [String: Any])?["info"] as? String == "Employee ID: 12345")
+            #expect(abs((hit["similarity"] as? Double ?? 0) - 0.95) < 0.01)
+            #expect(hit["processing_time"] is Double)
+
+            // Below the threshold: unknown.
+            let stranger = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                               body: Multipart.body([("file", image("FACE:zed"))])))
+            #expect(stranger["person_info"] is NSNull && stranger["message"] as? String == "unknown")
+
+            // Several faces: one result each, the largest first, top level for the largest.
+            let two = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                          body: Multipart.body([("file", image("FACES:bob,alice"))])))
+            let faces = try #require(two["faces"] as? [[String: Any]])
+            #expect(faces.count == 2 && (two["person_info"] as? [String: Any])?["class_id"] as? String == "PERSON_002")
+
+            let top5 = try object(try await client.execute(uri: "/api/face_query_top5", method: .post, headers: Multipart.headers(viewer),
+                                                           body: Multipart.body([("file", image("FACE:alice"))])))
+            let results = try #require(top5["results"] as? [[String: Any]])
+            #expect(results.count == 2 && (results[0]["person_info"] as? [String: Any])?["class_id"] as? String == "PERSON_001")
+
+            let list = try array(try await client.execute(uri: "/api/list_nguoi", method: .get, headers: auth(viewer)))
+            #expect(list.map { $0["class_id"] as? String } == ["PERSON_001", "PERSON_002"])
+            let ids = try object(try await client.execute(uri: "/api/get_image_ids_by_class/PERSON_001", method: .get, headers: auth(viewer)))
+            #expect((ids["image_ids"] as? [Int])?.map(String.init) == [imageID])
+
+            // Edit: PERSON_001's image now holds carol's face.
+            let edited = try await client.execute(uri: "/api/edit_embedding", method: .put, headers: Multipart.headers(oper),
+                                                  body: Multipart.body([("image_id", imageID), ("file", image("FACE:carol"))]))
+            #expect(edited.status == .ok)
+            let carol = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                            body: Multipart.body([("file", image("FACE:carol"))])))
+            #expect((carol["person_info"] as? [String: Any])?["class_id"] as? String == "PERSON_001")
+
+            // Delete the image: gone from results.
+            #expect(try await client.execute(uri: "/api/delete_image?image_id=\(imageID)", method: .delete, headers: auth(oper)).status == .ok)
+            let gone = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                           body: Multipart.body([("file", image("FACE:carol"))])))
+            #expect(gone["person_info"] is NSNull)
+            let again = try await client.execute(uri: "/api/delete_image?image_id=\(imageID)", method: .delete, headers: auth(oper))
+            #expect(again.status == .notFound && errorCode(again) == "not_found")
+
+            // Delete the class: the person and their faces.
+            let deleted = try object(try await client.execute(uri: "/api/delete_class/PERSON_002", method: .delete, headers: auth(oper)))
+            #expect(deleted["deleted_images"] as? Int == 1)
+            let bob = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                          body: Multipart.body([("file", image("FACE:bob"))])))
+            #expect(bob["person_info"] is NSNull)
+            #expect(try await client.execute(uri: "/api/get_image_ids_by_class/PERSON_002", method: .get, headers: auth(viewer)).status == .notFound)
+
+            let status = try object(try await client.execute(uri: "/api/index_status", method: .get, headers: auth(viewer)))
+            #expect(status["total_vectors"] as? Int == 0 && status["index_type"] as? String == "exact")
+            let info = try object(try await client.execute(uri: "/api/vector_info", method: .get, headers: auth(viewer)))
+            #expect(info["dimension"] as? Int == 4)
+        }
+    }
+
+    @Test func badInputGetsClearErrors() async throws {
+        try await Harness { $0.maxUploadBytes = 1000 }.run { client in
+            let (_, oper, viewer) = try await tokens(client)
+            func query(_ fields: [(String, Any)], headers: HTTPFields? = nil) async throws -> TestResponse {
+                try await client.execute(uri: "/api/face_query", method: .post, headers: headers ?? Multipart.headers(viewer), body: Multipart.body(fields))
+            }
+            let cases: [(TestResponse, HTTPResponse.Status, String)] = [
+                (try await query([("threshold", "0.5")]), .badRequest, "file_required"),
+                (try await query([("file", [UInt8]())]), .badRequest, "image_empty"),
+                (try await query([("file", image("GIF89a..."))]), .unsupportedMediaType, "image_unsupported_format"),
+                (try await query([("file", image("NOFACE"))]), .unprocessableContent, "no_face"),
+                (try await query([("file", image("FACE:alice")), ("threshold", "abc")]), .badRequest, "invalid_parameter"),
+                (try await query([("file", [UInt8](repeating: 65, count: 5000))]), .contentTooLarge, "image_too_large"),
+                (try await query([("file", [UInt8](repeating: 65, count: 100_000))]), .contentTooLarge, "upload_too_large"),
+                (try await client.execute(uri: "/api/face_query", method: .post, headers: jsonHeaders(viewer), body: ByteBuffer(string: "{}")),
+                 .unsupportedMediaType, "multipart_required"),
+                (try await client.execute(uri: "/api/face_query", method: .post, headers: [.contentType: "multipart/form-data", .authorization: "Bearer \(viewer)"],
+                                          body: ByteBuffer(string: "x")), .badRequest, "malformed_multipart"),
+                (try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                          body: ByteBuffer(string: "--\(Multipart.boundary)\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc")),
+                 .badRequest, "malformed_multipart"),
+                (try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                          body: Multipart.body([("class_id", "NOBODY"), ("file", image("FACE:alice"))])), .notFound, "not_found"),
+                (try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                          body: Multipart.body([("file", image("FACE:alice"))])), .badRequest, "class_id_required"),
+                (try await client.execute(uri: "/api/delete_image?image_id=abc", method: .delete, headers: auth(oper)), .badRequest, "image_id_required"),
+                (try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper), body: ByteBuffer(string: "{not json")),
+                 .badRequest, "invalid_json"),
+                (try await client.execute(uri: "/v1/people?limit=0", method: .get, headers: auth(viewer)), .badRequest, "invalid_parameter"),
+                (try await client.execute(uri: "/v1/faces/abc", method: .get, headers: auth(viewer)), .badRequest, "invalid_id"),
+                (try await client.execute(uri: "/v1/people/ghost", method: .get, headers: auth(viewer)), .notFound, "not_found"),
+            ]
+            for (response, status, code) in cases {
+                #expect(response.status == status && errorCode(response) == code, "\(String(decoding: response.body.readableBytesView, as: UTF8.self)) expected \(status) \(code), got \(response.status) \(errorCode(response) ?? "-")")
+            }
+            _ = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                         body: ByteBuffer(string: #"{"class_id": "A", "name": "Alice"}"#))
+            let duplicate = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                                     body: ByteBuffer(string: #"{"class_id": "A", "name": "Alice"}"#))
+            #expect(duplicate.status == .conflict && errorCode(duplicate) == "conflict")
+        }
+    }
+
+    @Test func fullInferenceQueueAnswers503WithRetryAfter() async throws {
+        try await Harness { $0.inferenceWorkers = 1; $0.inferenceQueue = 0 }.run { client in
+            let (_, _, viewer) = try await tokens(client)
+            let statuses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        let r = try await client.execute(uri: "/v1/detect", method: .post, headers: Multipart.headers(viewer),
+                                                         body: Multipart.body([("file", image("SLOW:alice"))]))
+                        return (r.status, r.headers[.retryAfter])
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0.0 == .ok }.count >= 1)
+            #expect(statuses.contains { $0.0 == .serviceUnavailable && $0.1 != nil })
+        }
+    }
+}
+
+@Suite struct V1EndpointTests {
+    @Test func peopleFacesIdentifyVerifyDetect() async throws {
+        try await Harness().run { client in
+            let (_, oper, viewer) = try await tokens(client)
+            for (id, name) in [("S1", "Nguyễn Văn An"), ("S2", "Trần Thị Bình"), ("S3", "Lê Cúc")] {
+                _ = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                             body: ByteBuffer(string: "{\"class_id\": \"\(id)\", \"name\": \"\(name)\"}"))
+            }
+            let page = try object(try await client.execute(uri: "/v1/people?offset=1&limit=1", method: .get, headers: auth(viewer)))
+            #expect(page["total"] as? Int == 3 && (page["items"] as? [[String: Any]])?.first?["class_id"] as? String == "S2")
+            let search = try object(try await client.execute(uri: "/v1/people?search=b%C3%ACnh", method: .get, headers: auth(viewer)))
+            #expect((search["items"] as? [[String: Any]])?.map { $0["class_id"] as? String } == ["S2"])
+            let patched = try object(try await client.execute(uri: "/v1/people/S3", method: .patch, headers: jsonHeaders(oper),
+                                                              body: ByteBuffer(string: #"{"info": "lớp 12"}"#)))
+            #expect(patched["info"] as? String == "lớp 12" && patched["name"] as? String == "Lê Cúc")
+
+            // Several images in one enrolment, each with its own result.
+            let enrolled = try await client.execute(uri: "/v1/people/S1/faces", method: .post, headers: Multipart.headers(oper),
+                                                    body: Multipart.body([("file", image("FACE:alice")), ("file", image("NOFACE")),
+                                                                          ("file", image("FACE:alice2"))]))
+            #expect(enrolled.status == .created)
+            let results = try #require(try object(enrolled)["results"] as? [[String: Any]])
+            #expect(results.map { $0["status"] as? String } == ["enrolled", "rejected", "enrolled"])
+            #expect((results[1]["error"] as? [String: Any])?["code"] as? String == "no_face")
+            _ = try await client.execute(uri: "/v1/people/S2/faces", method: .post, headers: Multipart.headers(oper),
+                                         body: Multipart.body([("file", image("FACE:bob"))]))
+            let faces = try array(try await client.execute(uri: "/v1/people/S1/faces", method: .get, headers: auth(viewer)))
+            #expect(faces.count == 2)
+
+            let identified = try object(try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+                                                                 body: Multipart.body([("file", image("FACES:alice,bob,zed")), ("k", "3")])))
+            let perFace = try #require(identified["faces"] as? [[String: Any]])
+            #expect(perFace.count == 3)
+            // A person appears once per face, at their best similarity.
+            #expect((perFace[0]["matches"] as? [[String: Any]])?.map { $0["class_id"] as? String } == ["S1"])
+            #expect((perFace[1]["matches"] as? [[String: Any]])?.first?["name"] as? String == "Trần Thị Bình")
+            #expect((perFace[2]["matches"] as? [[String: Any]])?.isEmpty == true)
+
+            let same = try object(try await client.execute(uri: "/v1/verify", method: .post, headers: Multipart.headers(viewer),
+                                                           body: Multipart.body([("file", image("FACE:alice")), ("file2", image("FACE:alice2"))])))
+            #expect(same["same_person"] as? Bool == true)
+            let against = try object(try await client.execute(uri: "/v1/verify", method: .post, headers: Multipart.headers(viewer),
+                                                              body: Multipart.body([("file", image("FACE:bob")), ("class_id", "S1")])))
+            #expect(against["same_person"] as? Bool == false)
+            let missing = try await client.execute(uri: "/v1/verify", method: .post, headers: Multipart.headers(viewer),
+                                                   body: Multipart.body([("file", image("FACE:bob"))]))
+            #expect(missing.status == .badRequest && errorCode(missing) == "second_required")
+
+            let detected = try object(try await client.execute(uri: "/v1/detect", method: .post, headers: Multipart.headers(viewer),
+                                                               body: Multipart.body([("file", image("FACES:alice,bob"))])))
+            #expect((detected["faces"] as? [[String: Any]])?.count == 2 && detected["width"] as? Int == 640)
+
+            let face = try #require(faces.first?["image_id"] as? Int)
+            #expect(try await client.execute(uri: "/v1/faces/\(face)", method: .get, headers: auth(viewer)).status == .ok)
+            #expect(try await client.execute(uri: "/v1/faces/\(face)", method: .delete, headers: auth(viewer)).status == .forbidden)
+            #expect(try await client.execute(uri: "/v1/faces/\(face)", method: .delete, headers: auth(oper)).status == .noContent)
+            #expect(try await client.execute(uri: "/v1/faces/\(face)", method: .get, headers: auth(viewer)).status == .notFound)
+            let removed = try object(try await client.execute(uri: "/v1/people/S1", method: .delete, headers: auth(oper)))
+            #expect(removed["deleted_faces"] as? Int == 1)
+            let index = try object(try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))
+            #expect(index["total_vectors"] as? Int == 1)
+        }
+    }
+}
