@@ -12,7 +12,7 @@ sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # The -dev packages of the OpenCV modules we link, not libopencv-dev, which pulls VTK and Qt.
 packages=(
-  pkg-config
+  pkg-config curl
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libopencv-dnn-dev libopencv-objdetect-dev
   libdlib-dev libopenblas-dev liblapack-dev

@@ -86,7 +86,7 @@ struct LegacyRoutes: Sendable {
             let top = faces[0]
             return try json(QueryDTO(similarity: top.similarity, person_info: top.person_info,
                                      message: top.person_info == nil ? "unknown" : "match",
-                                     processing_time: seconds(since: started), threshold: Double(threshold),
+                                     processing_time: seconds(since: started), threshold: rounded(threshold),
                                      recognizer: ops.recognizer.id.rawValue, faces: faces))
         }
         api.post("face_query_top5") { request, context in
@@ -101,7 +101,7 @@ struct LegacyRoutes: Sendable {
                               matches: m.candidates.map { MatchDTO(similarity: rounded($0.similarity), person_info: PersonInfo($0.person), image_id: $0.faceID) })
             }
             return try json(Top5DTO(results: faces[0].matches ?? [], processing_time: seconds(since: started),
-                                    threshold: Double(threshold), faces: faces))
+                                    threshold: rounded(threshold), faces: faces))
         }
         api.post("add_embedding") { request, context in
             _ = try context.requireOperator()
@@ -210,7 +210,7 @@ struct IndexStatusDTO: Encodable {
         index_type = index.kind
         metric = "inner_product"
         recognizer = index.recognizer.rawValue
-        default_threshold = Double(ops.recognizer.defaultThreshold)
+        default_threshold = rounded(ops.recognizer.defaultThreshold)
         database_position = index.position
     }
 }

@@ -124,8 +124,13 @@ struct V1Routes: Sendable {
                     results.append(EnrollResult(filename: file.filename, status: "rejected", face: nil, error: ErrorBody(code: e.code, message: e.message)))
                 }
             }
-            let anyEnrolled = results.contains { $0.status == "enrolled" }
-            return try json(["results": results], status: anyEnrolled ? .created : .unprocessableContent)
+            guard results.contains(where: { $0.status == "enrolled" }) else {
+                // Nothing enrolled: an error like any other, with each image's reason.
+                let reasons = results.enumerated().map { "image \($0.offset + 1): \($0.element.error?.message ?? "rejected")" }
+                let code = results.count == 1 ? results[0].error?.code ?? "not_enrolled" : "not_enrolled"
+                throw APIError(.unprocessableContent, code, reasons.joined(separator: "; "))
+            }
+            return try json(["results": results], status: .created)
         }
         v1.get("faces/:id") { _, context in
             _ = try context.requireViewer()
@@ -151,7 +156,7 @@ struct V1Routes: Sendable {
                     MatchDTO(class_id: $0.person.classID, name: $0.person.name, info: $0.person.info, similarity: rounded($0.similarity), image_id: $0.faceID)
                 })
             }
-            return try json(IdentifyDTO(faces: faces, threshold: Double(threshold), recognizer: ops.recognizer.id.rawValue,
+            return try json(IdentifyDTO(faces: faces, threshold: rounded(threshold), recognizer: ops.recognizer.id.rawValue,
                                         processing_time: seconds(since: started), timings_ms: timings(analysis)))
         }
         v1.post("detect") { request, context in
@@ -182,7 +187,7 @@ struct V1Routes: Sendable {
             } else {
                 throw APIError.badRequest("second_required", "send a second image as 'file2', or a 'class_id' to verify against")
             }
-            return try json(VerifyDTO(similarity: rounded(best), same_person: best >= threshold, threshold: Double(threshold),
+            return try json(VerifyDTO(similarity: rounded(best), same_person: best >= threshold, threshold: rounded(threshold),
                                       recognizer: ops.recognizer.id.rawValue, processing_time: seconds(since: started)))
         }
         v1.get("index") { _, context in
