@@ -26,6 +26,7 @@ public func buildRouter(configuration: ServerConfiguration, services: ServerServ
 
     let router = Router(context: LikenessRequestContext.self)
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
     router.add(middleware: AuthenticationMiddleware(tokens: tokens, accounts: services.accounts))
     SystemRoutes(services: services).register(router.group())
     let accounts = AccountRoutes(accounts: services.accounts, tokens: tokens, throttle: LoginThrottle(freeAttempts: configuration.loginFailuresBeforeDelay),
@@ -72,4 +73,36 @@ struct SystemRoutes: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
     }
+}
+
+/// Answers 503 when a request takes longer than the configured time, instead of holding the
+/// client forever. The work itself finishes in the background (native inference cannot be
+/// interrupted), still within the inference pool's bounds.
+struct TimeoutMiddleware: RouterMiddleware {
+    typealias Context = LikenessRequestContext
+    let seconds: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard seconds > 0 else { return try await next(request, context) }
+        return try await withoutActuallyEscaping(next) { next in
+            let box = UncheckedSendable(value: (next, request, context))
+            return try await withThrowingTaskGroup(of: Response?.self) { group in
+                group.addTask { try await box.value.0(box.value.1, box.value.2) }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(seconds))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    throw APIError(.serviceUnavailable, "timeout", "the request took longer than \(seconds) s", retryAfter: 5)
+                }
+                return response
+            }
+        }
+    }
+}
+
+/// Carries the handler chain into the racing child task; it is used by exactly one of them.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
 }

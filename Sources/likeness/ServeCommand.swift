@@ -25,6 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most matches searched per face ($SEARCH_K; default 100).") var searchK: Int?
     @Option(help: "Let anyone register viewer accounts ($LIKENESS_OPEN_REGISTRATION; default false).") var openRegistration: Bool?
     @Option(help: "Seconds between index snapshots when the gallery changed (default 300).") var snapshotInterval: Int?
+    @Option(help: "Faces analysed per image, largest first ($LIKENESS_MAX_FACES; default 20).") var maxFaces: Int?
+    @Option(help: "Seconds before a request is answered 503 ($LIKENESS_REQUEST_TIMEOUT; default 60).") var requestTimeout: Int?
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -44,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
         server.inferenceWorkers = setting(workers.map(String.init), ["ASYNC_WORKERS"], "workers").flatMap(Int.init)
             ?? ProcessInfo.processInfo.activeProcessorCount
         server.inferenceQueue = setting(queue.map(String.init), ["LIKENESS_QUEUE"], "queue").flatMap(Int.init) ?? server.inferenceQueue
+        server.maxFacesPerImage = setting(maxFaces.map(String.init), ["LIKENESS_MAX_FACES"], "max_faces").flatMap(Int.init) ?? server.maxFacesPerImage
+        server.requestTimeoutSeconds = setting(requestTimeout.map(String.init), ["LIKENESS_REQUEST_TIMEOUT"], "request_timeout").flatMap(Int.init)
+            ?? server.requestTimeoutSeconds
         server.searchK = setting(searchK.map(String.init), ["SEARCH_K"], "search_k").flatMap(Int.init) ?? server.searchK
         server.openRegistration = setting(openRegistration.map { String($0) }, ["LIKENESS_OPEN_REGISTRATION"], "open_registration")
             .map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false

@@ -5,7 +5,8 @@ import Synchronization
 /// The HTTP layer's tests run on these: no model, no database, no native library.
 
 /// "Images" are text: `FACE:alice` is one face whose embedding is alice's; `FACES:alice,bob`
-/// is several, largest first; `NOFACE` has none; `SLOW:alice` takes 300 ms; anything else is
+/// is several, largest first; `NOFACE` has none; `SLOW:alice` takes 300 ms, `VERYSLOW:alice`
+/// 2.5 s; anything else is
 /// not an image.
 struct FakeAnalyzer: FaceAnalyzer {
     let recognizer = RecognizerInfo(id: RecognizerID("fake"), dimension: 4, defaultThreshold: 0.8)
@@ -29,6 +30,9 @@ struct FakeAnalyzer: FaceAnalyzer {
             names = [String(text.dropFirst(5))]
         } else if text.hasPrefix("FACES:") {
             names = text.dropFirst(6).split(separator: ",").map(String.init)
+        } else if text.hasPrefix("VERYSLOW:") {
+            try await Task.sleep(for: .milliseconds(2500))
+            names = [String(text.dropFirst(9))]
         } else if text.hasPrefix("SLOW:") {
             try await Task.sleep(for: .milliseconds(300))
             names = [String(text.dropFirst(5))]

@@ -225,6 +225,18 @@ import Testing
         }
     }
 
+    @Test func slowRequestsTimeOutWith503() async throws {
+        try await Harness { $0.requestTimeoutSeconds = 1 }.run { client in
+            let (_, _, viewer) = try await tokens(client)
+            let quick = try await client.execute(uri: "/v1/detect", method: .post, headers: Multipart.headers(viewer),
+                                                 body: Multipart.body([("file", image("FACE:alice"))]))
+            #expect(quick.status == .ok)
+            let slow = try await client.execute(uri: "/v1/detect", method: .post, headers: Multipart.headers(viewer),
+                                                body: Multipart.body([("file", image("VERYSLOW:alice"))]))
+            #expect(slow.status == .serviceUnavailable && errorCode(slow) == "timeout" && slow.headers[.retryAfter] != nil)
+        }
+    }
+
     @Test func fullInferenceQueueAnswers503WithRetryAfter() async throws {
         try await Harness { $0.inferenceWorkers = 1; $0.inferenceQueue = 0 }.run { client in
             let (_, _, viewer) = try await tokens(client)
