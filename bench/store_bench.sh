@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 faces="${1:-100000}"
 swift build -c release --product likeness-bench >&2
 tmp="$(mktemp -d)"
+chmod 755 "$tmp"  # the MariaDB server runs as the mysql user
 export LIKENESS_MARIADB_DIR="$tmp/mariadb"
 trap 'bash scripts/mariadb-test-server.sh stop >/dev/null; rm -rf "$tmp"' EXIT
 .build/release/likeness-bench store "sqlite://$tmp/bench.db" "$faces" 2>/dev/null
