@@ -55,6 +55,13 @@ public final class ApproximateIndex: VectorIndex, @unchecked Sendable {
 
     deinit { lfs_free(native) }
 
+    /// Changes a search parameter ("efSearch", "nprobe") of a built index.
+    public func setParameter(_ name: String, _ value: Double) throws {
+        try lock.write {
+            try FaissError.check { lfs_set_parameter(native, name, value, $0, $1) }
+        }
+    }
+
     public var isTrained: Bool { lock.read { lfs_is_trained(native) != 0 } }
 
     /// Trains the coarse quantiser / codebooks (IVF, PQ); a no-op need for HNSW and Flat.

@@ -153,10 +153,10 @@ func indexBench(outDir: String, sizes: [Int], dims: [Int], flags: Set<String>) t
             let hnswAllowed = !(flags.contains("--no-hnsw-512") && d >= 512 && n >= 1_000_000)
             if hnswAllowed {
                 try faissBench("HNSW32", gallery, singles: singles, truth: truth, into: &r, label: "hnsw",
-                               parameters: ["efSearch": 128])
+                               parameters: ["efSearch": 128], sweep: ("efSearch", [16, 32, 64, 256]))
             }
             try faissBench("IVF1024,PQ\(d / 8)np", gallery, singles: singles, truth: truth, into: &r, label: "ivfpq",
-                           parameters: ["nprobe": 32])
+                           parameters: ["nprobe": 32], sweep: ("nprobe", [8, 128]))
 
             // Export for the Python faiss-cpu comparison.
             let base = "\(outDir)/\(n)_\(d)"
@@ -170,7 +170,8 @@ func indexBench(outDir: String, sizes: [Int], dims: [Int], flags: Set<String>) t
 }
 
 func faissBench(_ description: String, _ g: Gallery, singles: [[Float]], truth: [[SearchHit]],
-                into r: inout [String: Any], label: String, parameters: [String: Double] = [:]) throws {
+                into r: inout [String: Any], label: String, parameters: [String: Double] = [:],
+                sweep: (name: String, values: [Double])? = nil) throws {
     // Building may use both cores; searching is measured single-threaded like the exact scan.
     NativeThreads.setFaissThreads(ProcessInfo.processInfo.activeProcessorCount)
     let before = residentMegabytes()
