@@ -205,6 +205,20 @@ func faissBench(_ description: String, _ g: Gallery, singles: [[Float]], truth: 
     r["\(label)_ms"] = med
     r["\(label)_recall10"] = recall
     r["\(label)_build_ms"] = trainMs + addMs
+    // The speed/recall trade-off of the search parameter, on the same built index.
+    if let sweep {
+        for value in sweep.values {
+            try index.setParameter(sweep.name, value)
+            var t: [Double] = []
+            for q in singles { t.append(try milliseconds { _ = try index.search(q, k: 5, minScore: -1) }) }
+            let rec = recallAt10(try g.queries.map { try index.search($0, k: 10, minScore: -1) }, truth)
+            let m = median(t)
+            report(String(format: "  %@ %@=%.0f: top-5 median %.2f ms (exact/this %.1fx), recall@10 %.4f",
+                          description, sweep.name, value, m, exact / m, rec))
+            r["\(label)_\(sweep.name)_\(Int(value))_ms"] = m
+            r["\(label)_\(sweep.name)_\(Int(value))_recall10"] = rec
+        }
+    }
 }
 
 func snapshotBench(_ index: ExactIndex, outDir: String, into r: inout [String: Any]) throws {
