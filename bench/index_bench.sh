@@ -17,3 +17,6 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import faiss" 2>/dev/
   python3 -m venv "$venv" >&2 && "$venv/bin/pip" install -q faiss-cpu numpy >&2
 fi
 "$venv/bin/python" bench/index_faiss_python.py "$out"
+# Snapshot write and load at 1,000,000 x 512 on their own (the run above loads right after
+# building several indexes, with the page cache under pressure).
+.build/release/likeness-bench snapshot 1000000 512 "$out/snapshot.bin"

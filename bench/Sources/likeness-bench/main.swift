@@ -15,6 +15,8 @@ case "index" where args.count >= 5:
                    dims: args[4].split(separator: ",").compactMap { Int($0) }, flags: Set(args.dropFirst(5)))
 case "crash-writer" where args.count >= 5:
     try await crashWriter(url: args[2], snapshot: args[3], clients: Int(args[4]) ?? 4)
+case "snapshot" where args.count >= 5:
+    try snapshotOnly(n: Int(args[2]) ?? 1_000_000, d: Int(args[3]) ?? 512, path: args[4])
 case "shim-check":
     try shimCheck()
 case "store" where args.count >= 4:
