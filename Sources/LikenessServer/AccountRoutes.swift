@@ -161,10 +161,3 @@ func parseForm(_ text: String) -> [String: String] {
     }
     return fields
 }
-
-/// Runs CPU-heavy work (bcrypt) off the event loops and the cooperative pool.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: body()) }
-    }
-}

@@ -99,3 +99,24 @@ private func describe(_ error: any Error) -> String {
     default: "malformed JSON"
     }
 }
+
+struct IndexStatusDTO: Encodable {
+    var total_vectors: Int
+    var dimension: Int
+    var index_type: String
+    var metric: String
+    var recognizer: String
+    var default_threshold: Double
+    var database_position: Int64
+
+    init(_ ops: FaceOperations) {
+        let index = ops.services.index
+        total_vectors = index.count
+        dimension = index.dimension
+        index_type = index.kind
+        metric = "inner_product"
+        recognizer = index.recognizer.rawValue
+        default_threshold = rounded(ops.recognizer.defaultThreshold)
+        database_position = index.position
+    }
+}

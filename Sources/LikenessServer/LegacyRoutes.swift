@@ -193,36 +193,3 @@ struct LegacyRoutes: Sendable {
         return nil
     }
 }
-
-struct IndexStatusDTO: Encodable {
-    var total_vectors: Int
-    var dimension: Int
-    var index_type: String
-    var metric: String
-    var recognizer: String
-    var default_threshold: Double
-    var database_position: Int64
-
-    init(_ ops: FaceOperations) {
-        let index = ops.services.index
-        total_vectors = index.count
-        dimension = index.dimension
-        index_type = index.kind
-        metric = "inner_product"
-        recognizer = index.recognizer.rawValue
-        default_threshold = rounded(ops.recognizer.defaultThreshold)
-        database_position = index.position
-    }
-}
-
-func seconds(since start: ContinuousClock.Instant) -> Double {
-    let (s, a) = (ContinuousClock.now - start).components
-    return ((Double(s) + Double(a) / 1e18) * 10000).rounded() / 10000
-}
-
-@discardableResult
-func blockingThrows<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
-}

@@ -20,7 +20,7 @@ enum Migrations {
                 """,
                 """
                 CREATE TABLE people (id \(d.autoIncrementKey), class_id \(d.varchar(191)) NOT NULL UNIQUE,
-                  name \(d.varchar(255)) NOT NULL, info \(d.longText) NOT NULL,
+                  name \(d.varchar(255)) NOT NULL, info TEXT NOT NULL,
                   created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)\(opts)
                 """,
                 """

@@ -12,7 +12,6 @@ struct SQLDialect: Sendable {
     var blob: String { kind == .sqlite ? "BLOB" : "LONGBLOB" }
     /// Text with a bounded length, indexable in MySQL.
     func varchar(_ n: Int) -> String { kind == .sqlite ? "TEXT" : "VARCHAR(\(n))" }
-    var longText: String { kind == .sqlite ? "TEXT" : "TEXT" }
     var tableOptions: String { kind == .sqlite ? "" : " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" }
     /// SQLite must take its write lock at the start, or concurrent transactions deadlock
     /// and fail instead of waiting.
