@@ -56,7 +56,7 @@ struct FaceRecordDTO: Codable, Sendable {
         class_id = f.classID
         recognizer = f.recognizer.rawValue
         box = [f.box.x, f.box.y, f.box.width, f.box.height]
-        detection_score = f.detectionScore
+        detection_score = (f.detectionScore * 10000).rounded() / 10000
         created_at = iso(f.createdAt)
     }
 }
