@@ -3,8 +3,8 @@
 # FAISS IndexFlatIP through our shim and through Python's faiss-cpu, batch throughput, HNSW and
 # IVF-PQ recall and latency, memory per vector, snapshot write/load at the largest size.
 #   bench/index_bench.sh [SIZES] [DIMS] [FLAGS]     default: 100000,1000000 128,512 --no-hnsw-512
-# HNSW building in Debian's FAISS (baseline x86-64, scalar distances) takes ~40 minutes at
-# 1,000,000 x 512, hence --no-hnsw-512 by default; pass "" as FLAGS to include it.
+# HNSW building in Debian's FAISS (baseline x86-64, scalar distances) takes ~17 minutes at
+# 1,000,000 x 512 on 2 cores, hence --no-hnsw-512 by default; pass "" as FLAGS to include it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes="${1:-100000,1000000}"; dims="${2:-128,512}"; flags="${3---no-hnsw-512}"
