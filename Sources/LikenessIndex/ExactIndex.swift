@@ -56,14 +56,7 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
     }
 
     public func upsert(id: FaceID, vector: [Float]) throws {
-        try validate(vector)
-        lock.write {
-            if let slot = slots[id] {
-                vector.withUnsafeBufferPointer { store($0.baseAddress!, at: slot) }
-            } else {
-                appendRow(id: id, vector)
-            }
-        }
+        try upsert(contentsOf: [(id, vector)])
     }
 
     /// Adds many vectors under one lock (rebuilds and snapshot replays).
@@ -72,11 +65,7 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         lock.write {
             reserve(ids.count + items.count)
             for (id, vector) in items {
-                if let slot = slots[id] {
-                    vector.withUnsafeBufferPointer { store($0.baseAddress!, at: slot) }
-                } else {
-                    appendRow(id: id, vector)
-                }
+                vector.withUnsafeBufferPointer { put(id: id, $0.baseAddress!) }
             }
         }
     }
@@ -92,7 +81,7 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
             reserve(ids.count + newIDs.count)
             for (i, id) in newIDs.enumerated() {
                 let row = packed.baseAddress! + i * dimension
-                if let slot = slots[id] { store(row, at: slot) } else { appendRow(id: id, row) }
+                put(id: id, row)
             }
         }
     }
@@ -262,8 +251,9 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         scales?.reserve(n)
     }
 
-    private func appendRow(id: FaceID, _ vector: [Float]) {
-        vector.withUnsafeBufferPointer { appendRow(id: id, $0.baseAddress!) }
+    /// Replaces the row of `id`, or appends one.
+    private func put(id: FaceID, _ vector: UnsafePointer<Float>) {
+        if let slot = slots[id] { store(vector, at: slot) } else { appendRow(id: id, vector) }
     }
 
     private func appendRow(id: FaceID, _ vector: UnsafePointer<Float>) {
