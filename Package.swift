@@ -36,7 +36,7 @@ let package = Package(
             cxxSettings: nativeFlags,
             linkerSettings: [
                 .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"),
-                .linkedLibrary("opencv_imgcodecs"),
+                .linkedLibrary("opencv_imgcodecs"), .linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_objdetect"),
             ]
         ),
         .target(
@@ -83,7 +83,7 @@ let package = Package(
         ),
         .target(
             name: "LikenessVision",
-            dependencies: ["LikenessCore", "COpenCV", "CDlib"]
+            dependencies: ["LikenessCore", "COpenCV", "CDlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "likeness",

@@ -25,10 +25,17 @@ public struct StageTimings: Sendable, Equatable {
 public struct AnalyzedFace: Sendable {
     public var detection: DetectedFace
     public var embedding: Embedding?
+    /// Nil when not asked for or when the analyzer has no liveness model.
+    public var liveness: Liveness?
+    /// Nil when not asked for or when the analyzer has no age/gender model.
+    public var attributes: FaceAttributes?
 
-    public init(detection: DetectedFace, embedding: Embedding? = nil) {
+    public init(detection: DetectedFace, embedding: Embedding? = nil, liveness: Liveness? = nil,
+                attributes: FaceAttributes? = nil) {
         self.detection = detection
         self.embedding = embedding
+        self.liveness = liveness
+        self.attributes = attributes
     }
 }
 
@@ -54,10 +61,17 @@ public struct AnalysisOptions: Sendable, Equatable {
     public var maxFaces: Int
     /// Faces whose box is narrower than this (pixels) are dropped.
     public var minFaceSize: Double
+    /// Check liveness where the analyzer can.
+    public var liveness: Bool
+    /// Estimate age and gender where the analyzer can.
+    public var attributes: Bool
 
-    public init(embed: Bool = true, maxFaces: Int = 64, minFaceSize: Double = 0) {
+    public init(embed: Bool = true, maxFaces: Int = 64, minFaceSize: Double = 0, liveness: Bool = false,
+                attributes: Bool = false) {
         self.embed = embed
         self.maxFaces = maxFaces
         self.minFaceSize = minFaceSize
+        self.liveness = liveness
+        self.attributes = attributes
     }
 }

@@ -43,5 +43,10 @@ extension FaceEmbedder {
 /// The whole pipeline from encoded bytes to faces; what the server talks to.
 public protocol FaceAnalyzer: Sendable {
     var recognizer: RecognizerInfo { get }
+    var capabilities: AnalyzerCapabilities { get }
     func analyze(_ encoded: [UInt8], options: AnalysisOptions) async throws -> ImageAnalysis
+}
+
+extension FaceAnalyzer {
+    public var capabilities: AnalyzerCapabilities { AnalyzerCapabilities() }
 }

@@ -71,4 +71,6 @@ public final class DlibFaceEmbedder: FaceEmbedder {
 public enum EmbedderError: Error, Sendable, Equatable {
     /// The recognizer aligns faces on landmarks of this scheme, and the face has none.
     case landmarksRequired(LandmarkScheme)
+    /// The landmarks coincide, so no alignment exists.
+    case degenerateLandmarks
 }

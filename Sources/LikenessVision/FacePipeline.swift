@@ -6,13 +6,21 @@ public final class FacePipeline: FaceAnalyzer {
     public let decoder: ImageDecoder
     public let detector: any FaceDetector
     public let embedder: any FaceEmbedder
+    public let livenessChecker: (any LivenessChecker)?
+    public let attributeEstimator: (any AttributeEstimator)?
 
     public var recognizer: RecognizerInfo { embedder.recognizer }
+    public var capabilities: AnalyzerCapabilities {
+        AnalyzerCapabilities(liveness: livenessChecker != nil, attributes: attributeEstimator != nil)
+    }
 
-    public init(decoder: ImageDecoder, detector: any FaceDetector, embedder: any FaceEmbedder) {
+    public init(decoder: ImageDecoder, detector: any FaceDetector, embedder: any FaceEmbedder,
+                liveness: (any LivenessChecker)? = nil, attributes: (any AttributeEstimator)? = nil) {
         self.decoder = decoder
         self.detector = detector
         self.embedder = embedder
+        self.livenessChecker = liveness
+        self.attributeEstimator = attributes
     }
 
     /// The offline dlib pack, with its models under `<modelDirectory>/dlib`.
@@ -44,8 +52,11 @@ public final class FacePipeline: FaceAnalyzer {
         let detected = try detector.detect(in: image, timings: &timings)
         let faces = Self.select(detected, options: options)
         let embeddings = options.embed ? try embedder.embed(faces: faces, in: image, timings: &timings) : []
+        let liveness = options.liveness ? try livenessChecker?.liveness(of: faces, in: image, timings: &timings) : nil
+        let attributes = options.attributes ? try attributeEstimator?.attributes(of: faces, in: image, timings: &timings) : nil
         let analyzed = faces.enumerated().map { i, face in
-            AnalyzedFace(detection: face, embedding: embeddings.isEmpty ? nil : embeddings[i])
+            AnalyzedFace(detection: face, embedding: embeddings.isEmpty ? nil : embeddings[i],
+                         liveness: liveness?[i], attributes: attributes?[i])
         }
         return ImageAnalysis(width: image.width, height: image.height, faces: analyzed, timings: timings)
     }

@@ -9,6 +9,7 @@ public enum NativeRuntime {
     private static let once: Void = {
         ldl_set_blas_threads(1)
         lcv_set_threads(1)
+        lcv_quiet_logs()
     }()
 
     public static func configure() {

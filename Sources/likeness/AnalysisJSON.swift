@@ -12,6 +12,14 @@ enum AnalysisJSON {
             ("score", rounded(d.score, 10000)),
             ("landmarks", .array((d.landmarks?.points ?? []).map { .array([rounded($0.x), rounded($0.y)]) })),
         ]
+        if let l = face.liveness {
+            fields.append(("liveness", .object([("score", rounded(l.score, 1e6)), ("threshold", .number(l.threshold)),
+                                                ("real", .bool(l.isReal))])))
+        }
+        if let a = face.attributes {
+            fields.append(("age", .number(Double(a.age))))
+            fields.append(("gender", .string(a.gender.rawValue)))
+        }
         if withEmbedding, let e = face.embedding {
             fields.append(("embedding", .array(e.vector.map { .number(Double($0)) })))
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LikenessCore
 import LikenessVision
 
@@ -7,7 +8,19 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Model directory (default: $LIKENESS_MODEL_DIR, $LIKENESS_DATA_DIR/models, ./data/models).")
     var modelDir: String?
 
-    @Option(help: "Times the image is upsampled before HOG detection (0-4).")
+    @Option(help: "Model pack: an installed pack's name or a pack file (default: the best installed; see `likeness models list`).")
+    var pack: String?
+
+    @Option(help: "Detector score threshold (default: the pack's).")
+    var scoreThreshold: Float?
+
+    @Flag(inversion: .prefixedNo, help: "Check liveness where the pack has anti-spoofing models.")
+    var liveness = true
+
+    @Flag(inversion: .prefixedNo, help: "Estimate age and gender where the pack has a model for it.")
+    var attributes = true
+
+    @Option(help: "Times the image is upsampled before HOG detection (0-4; dlib pack).")
     var upsample: Int = 1
 
     @Option(parsing: .unconditional, help: "Added to the HOG detector's threshold: below 0 finds more faces, and more false ones.")
@@ -28,14 +41,22 @@ struct PipelineOptions: ParsableArguments {
     var resolvedModelDirectory: String { modelDir ?? ModelDirectory.resolve() }
 
     func makePipeline() throws -> FacePipeline {
-        try FacePipeline.dlib(
-            modelDirectory: resolvedModelDirectory,
-            detectorOptions: .init(upsample: upsample, adjustThreshold: adjustThreshold),
-            limits: ImageLimits(maxBytes: maxBytes, maxPixels: maxPixels)
-        )
+        var installed = try PackRegistry(modelDirectory: resolvedModelDirectory).resolve(pack)
+        let limits = ImageLimits(maxBytes: maxBytes, maxPixels: maxPixels)
+        if installed.pack.detector.type == .dlibHog && installed.pack.recognizer.type == .dlibResnet {
+            // The dlib detector's own knobs only exist on this path.
+            if let problem = installed.verify().first { throw problem }
+            return try FacePipeline.dlib(
+                modelDirectory: (installed.directory as NSString).deletingLastPathComponent,
+                detectorOptions: .init(upsample: upsample, adjustThreshold: adjustThreshold),
+                limits: limits
+            )
+        }
+        if let scoreThreshold { installed.pack.detector.scoreThreshold = scoreThreshold }
+        return try FacePipeline.load(installed, limits: limits)
     }
 
     func analysisOptions(embed: Bool) -> AnalysisOptions {
-        AnalysisOptions(embed: embed, maxFaces: maxFaces, minFaceSize: minFaceSize)
+        AnalysisOptions(embed: embed, maxFaces: maxFaces, minFaceSize: minFaceSize, liveness: liveness, attributes: attributes)
     }
 }

@@ -1,10 +1,12 @@
 // OpenCV behind a C ABI. No C++ exception may cross into Swift (it would abort the process),
 // so each entry point runs its body through `guarded`.
 #include "likeness_opencv.h"
+#include "guarded.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/core/utils/logger.hpp>
 
 #include <cstdlib>
 #include <cstring>
@@ -12,31 +14,6 @@
 #include <vector>
 
 namespace {
-
-void set_error(char *err, size_t errlen, const char *message) {
-    if (err == nullptr || errlen == 0) return;
-    std::strncpy(err, message, errlen - 1);
-    err[errlen - 1] = '\0';
-}
-
-template <typename Body>
-int guarded(char *err, size_t errlen, int failure, Body body) {
-    try {
-        return body();
-    } catch (const std::bad_alloc &) {
-        set_error(err, errlen, "out of memory");
-        return LCV_ERR_MEMORY;
-    } catch (const cv::Exception &e) {
-        set_error(err, errlen, e.what());
-        return failure;
-    } catch (const std::exception &e) {
-        set_error(err, errlen, e.what());
-        return failure;
-    } catch (...) {
-        set_error(err, errlen, "unknown C++ exception");
-        return failure;
-    }
-}
 
 // The EXIF orientations, as OpenCV itself applies them in imread.
 void orient(cv::Mat &img, int orientation) {
@@ -57,6 +34,8 @@ void orient(cv::Mat &img, int orientation) {
 extern "C" {
 
 void lcv_set_threads(int n) { cv::setNumThreads(n < 1 ? 1 : n); }
+
+void lcv_quiet_logs(void) { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT); }
 
 int lcv_decode(const uint8_t *bytes, size_t length, int orientation, lcv_image *out, char *err,
                size_t errlen) {

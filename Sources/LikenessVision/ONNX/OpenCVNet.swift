@@ -1,0 +1,76 @@
+import COpenCV
+import Foundation
+import Synchronization
+
+/// A float tensor that a network returned.
+public struct Tensor: Sendable, Equatable {
+    public var shape: [Int]
+    public var values: [Float]
+}
+
+/// An ONNX network run by OpenCV DNN. A forward pass keeps state in the network, so passes are
+/// serialised; several networks run in parallel.
+public final class OpenCVNet: Sendable {
+    public let path: String
+    public let outputNames: [String]
+    private let net: Mutex<NativeHandle>
+
+    /// Loads `path`; a missing, truncated or non-ONNX file is a `ModelLoadError` naming it.
+    public init(path: String) throws {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ModelLoadError(path: path, reason: "file not found")
+        }
+        NativeRuntime.configure()
+        var out: OpaquePointer?
+        do {
+            try NativeError.check("opencv") { lcv_net_load(path, &out, $0, $1) }
+        } catch {
+            throw ModelLoadError(path: path, reason: "not a loadable ONNX model (\(Self.firstLine(error.message)))")
+        }
+        let handle = NativeHandle(out!, free: lcv_net_free)
+        var buffer = [CChar](repeating: 0, count: 4096)
+        do {
+            try NativeError.check("opencv") { err, len in
+                buffer.withUnsafeMutableBufferPointer { lcv_net_output_names(handle.pointer, $0.baseAddress, $0.count, err, len) }
+            }
+        } catch {
+            throw ModelLoadError(path: path, reason: error.message)
+        }
+        let joined = buffer.withUnsafeBufferPointer { String(decoding: $0.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        self.path = path
+        self.outputNames = joined.split(separator: "\n").map(String.init)
+        self.net = Mutex(handle)
+    }
+
+    /// Runs one input tensor; returns the named outputs (nil: the default output) in order.
+    public func forward(_ input: [Float], shape: [Int], outputs: [String?] = [nil]) throws -> [Tensor] {
+        precondition(shape.reduce(1, *) == input.count, "input does not match its shape")
+        let count = outputs.count
+        var pointers = [UnsafeMutablePointer<Float>?](repeating: nil, count: count)
+        var lengths = [Int](repeating: 0, count: count)
+        var shapes = [Int32](repeating: 0, count: count * 4)
+        let dims = shape.map { Int32($0) }
+        // strdup'ed names: C needs stable pointers for the whole call.
+        let names = outputs.map { $0.map { strdup($0) } ?? nil }
+        defer { names.forEach { free($0) } }
+        try net.withLock { net in
+            try NativeError.check("opencv") { err, len in
+                var cNames = names.map { UnsafePointer($0) }
+                return lcv_net_forward(net.pointer, input, dims, Int32(dims.count), &cNames, Int32(count),
+                                       &pointers, &lengths, &shapes, err, len)
+            }
+        }
+        defer { pointers.forEach { lcv_floats_free($0) } }
+        return (0..<count).map { i in
+            let values = Array(UnsafeBufferPointer(start: pointers[i], count: lengths[i]))
+            let dimsOut = shapes[(i * 4)..<(i * 4 + 4)].map(Int.init).prefix { $0 > 0 }
+            return Tensor(shape: Array(dimsOut), values: values)
+        }
+    }
+
+    /// OpenCV's messages span several lines with source paths; the first says what went wrong.
+    static func firstLine(_ message: String) -> String {
+        let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return lines.first { $0.contains("error:") } ?? lines.first ?? message
+    }
+}
