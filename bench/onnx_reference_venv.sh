@@ -4,8 +4,10 @@
 # Prints its python's path.
 set -euo pipefail
 venv="${ONNX_REFERENCE_VENV:-$(cd "$(dirname "$0")" && pwd)/.venv-onnx}"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import onnxruntime, cv2, numpy" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import onnxruntime, cv2, numpy; assert cv2.__version__.startswith('4.6')" 2>/dev/null; then
   python3 -m venv "$venv" >&2
-  "$venv/bin/pip" install -q onnxruntime "opencv-python-headless<4.11" numpy >&2
+  # OpenCV 4.6 as Debian has it: FaceDetectorYN from 4.8 on only runs the 2023mar YuNet, and the
+  # 4.6 wheel needs numpy 1.
+  "$venv/bin/pip" install -q onnxruntime "opencv-python-headless==4.6.0.66" "numpy<2" >&2
 fi
 echo "$venv/bin/python"

@@ -1,6 +1,7 @@
 import Foundation
 import LikenessCore
 import LikenessVision
+import Synchronization
 import Testing
 
 /// Paths to ../shared (photos) and to the installed models. Photo tests are skipped only when
@@ -31,4 +32,35 @@ enum Fixtures {
     static let pipeline: Result<FacePipeline, any Error> = Result { try FacePipeline.dlib(modelDirectory: modelDirectory) }
 
     static func dlibPipeline() throws -> FacePipeline { try pipeline.get() }
+
+    static let sharedModels = shared.appendingPathComponent("models").path
+
+    /// A pack of bench/packs (whose files live in ../shared/models), rewritten with absolute
+    /// paths into a temporary folder so it works wherever ../shared is.
+    static func packFile(_ name: String) throws -> String {
+        let source = repoRoot.appendingPathComponent("bench/packs/\(name).json")
+        let text = try String(contentsOf: source, encoding: .utf8)
+            .replacingOccurrences(of: "../../../shared/models/", with: sharedModels + "/")
+        let dir = try temporaryDirectory()
+        let path = dir + "/\(name).json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func packPipeline(_ name: String) throws -> FacePipeline {
+        try packs.withLock { cache in
+            if let p = cache[name] { return p }
+            let p = try FacePipeline.load(try InstalledPack.read(path: try packFile(name)))
+            cache[name] = p
+            return p
+        }
+    }
+
+    private static let packs = Mutex<[String: FacePipeline]>([:])
+
+    static func temporaryDirectory() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-tests-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
 }

@@ -79,9 +79,12 @@ public final class MiniFASNetChecker: LivenessChecker {
         if top < 0 { bottom -= top; top = 0 }
         if right > w - 1 { left -= right - w + 1; right = w - 1 }
         if bottom > h - 1 { top -= bottom - h + 1; bottom = h - 1 }
-        // Python's int() truncates; the crop is inclusive of the right and bottom pixel.
-        let x0 = max(0, Int(left)), y0 = max(0, Int(top))
-        let x1 = min(width - 1, Int(right)), y1 = min(height - 1, Int(bottom))
+        // Python's int() truncates; the crop is inclusive of the right and bottom pixel. When the
+        // scale is capped a side lands exactly on an integer, and rounding noise decided which
+        // pixel the original took; the 1e-6 nudge makes that choice the exact one.
+        func truncate(_ v: Double) -> Int { Int(v + 1e-6) }
+        let x0 = max(0, truncate(left)), y0 = max(0, truncate(top))
+        let x1 = min(width - 1, truncate(right)), y1 = min(height - 1, truncate(bottom))
         return (x0, y0, max(1, x1 - x0 + 1), max(1, y1 - y0 + 1))
     }
 

@@ -55,7 +55,9 @@ public final class YuNetDetector: FaceDetector {
         let factor = options.maxSide > 0 && longer > options.maxSide ? Double(options.maxSide) / Double(longer) : 1
         let input: Image
         if factor < 1 {
-            let w = max(1, Int((Double(image.width) * factor).rounded())), h = max(1, Int((Double(image.height) * factor).rounded()))
+            // Half to even, as Python's round(), so the reference scales to the same size.
+            let w = max(1, Int((Double(image.width) * factor).rounded(.toNearestOrEven)))
+            let h = max(1, Int((Double(image.height) * factor).rounded(.toNearestOrEven)))
             let pixels = try ImageTransforms.resize(image, to: (w, h))
             input = Image(width: w, height: h, bgr: pixels.bgr)
         } else {
