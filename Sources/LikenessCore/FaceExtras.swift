@@ -55,3 +55,17 @@ public struct AnalyzerCapabilities: Sendable, Equatable {
         self.attributes = attributes
     }
 }
+
+extension LivenessChecker {
+    public func liveness(of faces: [DetectedFace], in image: Image) throws -> [Liveness] {
+        var timings = StageTimings()
+        return try liveness(of: faces, in: image, timings: &timings)
+    }
+}
+
+extension AttributeEstimator {
+    public func attributes(of faces: [DetectedFace], in image: Image) throws -> [FaceAttributes] {
+        var timings = StageTimings()
+        return try attributes(of: faces, in: image, timings: &timings)
+    }
+}

@@ -33,5 +33,11 @@ public enum DlibPack {
 public struct ModelLoadError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
     public var description: String { "cannot load model \(path): \(reason)" }
 }

@@ -126,11 +126,13 @@ struct GenderAgeTests {
         #expect(GenderAgeEstimator.decode([0.5, 0.5, 0.3]).gender == .female)
     }
 
-    @Test func wrongModelIsRefused() throws {
-        let dir = try Fixtures.temporaryDirectory()
-        let path = dir + "/genderage.onnx"
-        try Data(ONNXBuilder.channelMeanModel(size: 64, weights: [1, 1, 1])).write(to: URL(fileURLWithPath: path))
-        #expect(throws: ModelLoadError.self) { try GenderAgeEstimator(modelPath: path, inputSize: 96) }
+    /// A model that is not genderage (here the 128-d recognizer) is refused when it loads.
+    @Test(.enabled(if: Fixtures.sharedAvailable, Fixtures.skipMessage))
+    func wrongModelIsRefused() throws {
+        let path = Fixtures.sharedModels + "/mobilefacenet_128.onnx"
+        #expect { try GenderAgeEstimator(modelPath: path, inputSize: 112) } throws: { error in
+            (error as? ModelLoadError)?.path == path && (error as? ModelLoadError)?.reason.contains("128") == true
+        }
     }
 }
 

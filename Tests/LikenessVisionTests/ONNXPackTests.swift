@@ -113,7 +113,8 @@ struct ONNXPackTests {
         let cropped = Image(width: width, height: full.height, bgr: bgr)
         let found = try pipeline.analyze(image: cropped, options: AnalysisOptions(embed: true)).faces
         let first = try #require(found.first)
-        #expect(first.detection.box.x == 0)
+        // YuNet extends the box past the border (clipped to 0); SCRFD boxes the visible part.
+        #expect(first.detection.box.x < 2)
         #expect(first.embedding != nil)
     }
 }

@@ -11,6 +11,16 @@ public struct ModelPack: Codable, Sendable, Equatable {
     public var liveness: Liveness?
     public var attributes: Attributes?
 
+    public init(name: String, description: String? = nil, detector: Detector, recognizer: Recognizer,
+                liveness: Liveness? = nil, attributes: Attributes? = nil) {
+        self.name = name
+        self.description = description
+        self.detector = detector
+        self.recognizer = recognizer
+        self.liveness = liveness
+        self.attributes = attributes
+    }
+
     public struct File: Codable, Sendable, Equatable {
         public var file: String
         public var sha256: String?
@@ -41,6 +51,19 @@ public struct ModelPack: Codable, Sendable, Equatable {
         public var outputs: SCRFDDetector.OutputNames?
         /// dlib: times the image is upsampled.
         public var upsample: Int?
+
+        public init(type: DetectorType, model: File, inputSize: Int? = nil, scoreThreshold: Float? = nil,
+                    nmsThreshold: Float? = nil, maxSide: Int? = nil, outputs: SCRFDDetector.OutputNames? = nil,
+                    upsample: Int? = nil) {
+            self.type = type
+            self.model = model
+            self.inputSize = inputSize
+            self.scoreThreshold = scoreThreshold
+            self.nmsThreshold = nmsThreshold
+            self.maxSide = maxSide
+            self.outputs = outputs
+            self.upsample = upsample
+        }
     }
 
     public enum RecognizerType: String, Codable, Sendable {
@@ -59,17 +82,40 @@ public struct ModelPack: Codable, Sendable, Equatable {
         /// Cosine similarity at or above which two faces are the same person.
         public var threshold: Float
         public var batch: Bool?
+
+        public init(type: RecognizerType, id: String, model: File, inputSize: Int? = nil, embeddingSize: Int,
+                    normalization: PixelNormalization? = nil, threshold: Float, batch: Bool? = nil) {
+            self.type = type
+            self.id = id
+            self.model = model
+            self.inputSize = inputSize
+            self.embeddingSize = embeddingSize
+            self.normalization = normalization
+            self.threshold = threshold
+            self.batch = batch
+        }
     }
 
     public struct LivenessModel: Codable, Sendable, Equatable {
         public var model: File
         public var scale: Double
         public var inputSize: Int?
+
+        public init(model: File, scale: Double, inputSize: Int? = nil) {
+            self.model = model
+            self.scale = scale
+            self.inputSize = inputSize
+        }
     }
 
     public struct Liveness: Codable, Sendable, Equatable {
         public var threshold: Double?
         public var models: [LivenessModel]
+
+        public init(threshold: Double? = nil, models: [LivenessModel]) {
+            self.threshold = threshold
+            self.models = models
+        }
     }
 
     public struct Attributes: Codable, Sendable, Equatable {
@@ -77,6 +123,13 @@ public struct ModelPack: Codable, Sendable, Equatable {
         public var model: File
         public var inputSize: Int?
         public var normalization: PixelNormalization?
+
+        public init(type: String, model: File, inputSize: Int? = nil, normalization: PixelNormalization? = nil) {
+            self.type = type
+            self.model = model
+            self.inputSize = inputSize
+            self.normalization = normalization
+        }
     }
 
     /// Every file the pack names, with what it is for.

@@ -35,6 +35,15 @@ public struct CatalogEntry: Sendable, Equatable {
     /// Written as pack.json once the files are in place; nil for add-ons (model files other
     /// packs refer to, such as the anti-spoofing models).
     public var pack: ModelPack?
+
+    public init(name: String, summary: String, licence: String, restricted: Bool, downloads: [PackDownload], pack: ModelPack?) {
+        self.name = name
+        self.summary = summary
+        self.licence = licence
+        self.restricted = restricted
+        self.downloads = downloads
+        self.pack = pack
+    }
 }
 
 /// The packs Likeness can install, from their publishers' addresses, each pinned by sha256.
