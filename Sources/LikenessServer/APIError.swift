@@ -30,6 +30,11 @@ public struct APIError: HTTPResponseError, Sendable {
     static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "forbidden", message) }
     static let noFace = APIError(.unprocessableContent, "no_face", "no face was found in the image")
 
+    static func spoof(score: Double, threshold: Double) -> APIError {
+        APIError(.unprocessableContent, "spoof_detected",
+                 "the face looks like a print or a screen (liveness \((score * 1000).rounded() / 1000) < \(threshold)); it was not enrolled")
+    }
+
     /// The API's reading of any error from below: user mistakes become 4xx; the rest 503/500.
     static func from(_ error: any Error) -> APIError {
         switch error {

@@ -35,11 +35,35 @@ struct FaceBoxDTO: Codable, Sendable {
     var box: [Double]
     var score: Double
     var landmarks: [[Double]]
+    /// Present when liveness was checked.
+    var liveness: LivenessDTO?
+    /// Present when age and gender were estimated.
+    var age: Int?
+    var gender: String?
 
     init(_ face: DetectedFace) {
         box = [face.box.x, face.box.y, face.box.width, face.box.height].map { ($0 * 10).rounded() / 10 }
         score = (face.score * 10000).rounded() / 10000
         landmarks = (face.landmarks?.points ?? []).map { [($0.x * 10).rounded() / 10, ($0.y * 10).rounded() / 10] }
+    }
+
+    init(_ face: AnalyzedFace) {
+        self.init(face.detection)
+        liveness = face.liveness.map(LivenessDTO.init)
+        age = face.attributes?.age
+        gender = face.attributes?.gender.rawValue
+    }
+}
+
+struct LivenessDTO: Codable, Sendable {
+    var score: Double
+    var threshold: Double
+    var real: Bool
+
+    init(_ l: Liveness) {
+        score = (l.score * 10000).rounded() / 10000
+        threshold = l.threshold
+        real = l.isReal
     }
 }
 
@@ -108,6 +132,9 @@ struct IndexStatusDTO: Encodable {
     var recognizer: String
     var default_threshold: Double
     var database_position: Int64
+    var liveness_available: Bool
+    var attributes_available: Bool
+    var anti_spoofing: Bool
 
     init(_ ops: FaceOperations) {
         let index = ops.services.index
@@ -118,5 +145,8 @@ struct IndexStatusDTO: Encodable {
         recognizer = index.recognizer.rawValue
         default_threshold = rounded(ops.recognizer.defaultThreshold)
         database_position = index.position
+        liveness_available = ops.services.analyzer.capabilities.liveness
+        attributes_available = ops.services.analyzer.capabilities.attributes
+        anti_spoofing = ops.configuration.antiSpoofing
     }
 }

@@ -28,9 +28,11 @@ struct LegacyRoutes: Sendable {
         var similarity: Double?
         var person_info: PersonInfo?
         var matches: [MatchDTO]?
+        var extras = FaceExtras()
         enum CodingKeys: String, CodingKey { case box, similarity, person_info, matches }
 
         func encode(to encoder: any Encoder) throws {
+            try extras.encode(to: encoder)
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(box, forKey: .box)
             if let matches {
@@ -38,6 +40,38 @@ struct LegacyRoutes: Sendable {
             } else {
                 try c.encode(similarity, forKey: .similarity)
                 try c.encode(person_info, forKey: .person_info)
+            }
+        }
+    }
+
+    /// Liveness and demographics of a face, written only when they were asked for: `is_live` and
+    /// `liveness_score` with anti-spoofing on, `age` and `gender` (null when the pack has no
+    /// age/gender model) with include_demographics.
+    struct FaceExtras: Encodable {
+        var liveness: Liveness?
+        var livenessChecked = false
+        var demographics: FaceAttributes?
+        var demographicsAsked = false
+        enum CodingKeys: String, CodingKey { case is_live, liveness_score, age, gender }
+
+        init() {}
+
+        init(_ face: AnalyzedFace, livenessChecked: Bool, demographicsAsked: Bool) {
+            liveness = face.liveness
+            self.livenessChecked = livenessChecked
+            demographics = face.attributes
+            self.demographicsAsked = demographicsAsked
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            if livenessChecked {
+                try c.encode(liveness?.isReal, forKey: .is_live)
+                try c.encode(liveness.map { ($0.score * 10000).rounded() / 10000 }, forKey: .liveness_score)
+            }
+            if demographicsAsked {
+                try c.encode(demographics?.age, forKey: .age)
+                try c.encode(demographics?.gender.rawValue, forKey: .gender)
             }
         }
     }
@@ -53,6 +87,7 @@ struct LegacyRoutes: Sendable {
         enum CodingKeys: String, CodingKey { case similarity, person_info, message, processing_time, threshold, recognizer, faces }
 
         func encode(to encoder: any Encoder) throws {
+            if let top = faces.first { try top.extras.encode(to: encoder) }
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(similarity, forKey: .similarity)
             try c.encode(person_info, forKey: .person_info)
@@ -77,15 +112,20 @@ struct LegacyRoutes: Sendable {
             let started = ContinuousClock.now
             let form = try await MultipartForm.read(request, limit: configuration.maxUploadBytes)
             let threshold = try form.float("threshold") ?? ops.recognizer.defaultThreshold
-            let (_, matches) = try await ops.identify(try form.image(limit: configuration.maxUploadBytes), k: 1, threshold: threshold)
+            let demographics = form.bool("include_demographics")
+            let (_, matches) = try await ops.identify(try form.image(limit: configuration.maxUploadBytes), k: 1, threshold: threshold,
+                                                      attributes: demographics)
             guard !matches.isEmpty else { throw APIError.noFace }
+            let checked = ops.enforcesLiveness
             let faces = matches.map { m in
                 FaceResultDTO(box: FaceBoxDTO(m.face.detection).box, similarity: m.candidates.first.map { rounded($0.similarity) },
-                              person_info: m.candidates.first.map { PersonInfo($0.person) }, matches: nil)
+                              person_info: m.candidates.first.map { PersonInfo($0.person) }, matches: nil,
+                              extras: FaceExtras(m.face, livenessChecked: checked, demographicsAsked: demographics))
             }
             let top = faces[0]
+            let spoof = checked && matches[0].face.liveness?.isReal == false
             return try json(QueryDTO(similarity: top.similarity, person_info: top.person_info,
-                                     message: top.person_info == nil ? "unknown" : "match",
+                                     message: spoof ? "spoof" : top.person_info == nil ? "unknown" : "match",
                                      processing_time: seconds(since: started), threshold: rounded(threshold),
                                      recognizer: ops.recognizer.id.rawValue, faces: faces))
         }

@@ -109,4 +109,10 @@ struct MultipartForm: Sendable {
         guard let text = string(name)?.lowercased() else { return false }
         return ["1", "true", "yes", "on"].contains(text)
     }
+
+    /// A yes/no field with a default when it is absent or empty.
+    func bool(_ name: String, default value: Bool) -> Bool {
+        guard let text = string(name), !text.isEmpty else { return value }
+        return bool(name)
+    }
 }

@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable {
     /// Failed logins for one username allowed before answers slow down.
     public var loginFailuresBeforeDelay = 5
     public var requestTimeoutSeconds = 60
+    /// The original's ENABLE_ANTI_SPOOFING: queries check liveness and report a spoof instead of
+    /// a match, and spoofs are not enrolled. Without liveness models it only warns at start-up.
+    public var antiSpoofing = false
 
     public init() {}
 }

@@ -32,8 +32,12 @@ struct FaceOperations: Sendable {
 
     var recognizer: RecognizerInfo { services.analyzer.recognizer }
 
-    func analyze(_ image: [UInt8], embed: Bool = true) async throws -> ImageAnalysis {
-        let options = AnalysisOptions(embed: embed, maxFaces: configuration.maxFacesPerImage)
+    /// Whether liveness is enforced: anti-spoofing is on and a liveness model is loaded.
+    var enforcesLiveness: Bool { configuration.antiSpoofing && services.analyzer.capabilities.liveness }
+
+    func analyze(_ image: [UInt8], embed: Bool = true, liveness: Bool = false, attributes: Bool = false) async throws -> ImageAnalysis {
+        let options = AnalysisOptions(embed: embed, maxFaces: configuration.maxFacesPerImage, liveness: liveness,
+                                      attributes: attributes)
         do {
             return try await pool.run { [services] in try await services.analyzer.analyze(image, options: options) }
         } catch {
@@ -42,12 +46,18 @@ struct FaceOperations: Sendable {
     }
 
     /// Every face of the image, largest first, with its `k` best matches of at least `threshold`.
-    func identify(_ image: [UInt8], k: Int, threshold: Float) async throws -> (ImageAnalysis, [FaceMatch]) {
-        let analysis = try await analyze(image)
+    /// A face found to be a spoof, while anti-spoofing is on, gets no candidates.
+    func identify(_ image: [UInt8], k: Int, threshold: Float, liveness: Bool = false,
+                  attributes: Bool = false) async throws -> (ImageAnalysis, [FaceMatch]) {
+        let analysis = try await analyze(image, liveness: liveness || enforcesLiveness, attributes: attributes)
         var people: [String: Person] = [:]
         var matches: [FaceMatch] = []
         for face in analysis.faces {
             guard let embedding = face.embedding else { continue }
+            if enforcesLiveness, face.liveness?.isReal == false {
+                matches.append(FaceMatch(face: face, candidates: []))
+                continue
+            }
             var candidates: [(Person, FaceID, Float)] = []
             // Several faces of one person may be near; each person is listed once, at its best.
             let wanted = min(configuration.searchK, max(k * 4, k))
@@ -66,9 +76,13 @@ struct FaceOperations: Sendable {
     }
 
     /// The largest face of an image, for enrolment and verification.
-    func largestFace(_ image: [UInt8]) async throws -> (ImageAnalysis, AnalyzedFace, Embedding) {
-        let analysis = try await analyze(image)
+    func largestFace(_ image: [UInt8], refuseSpoof: Bool = false) async throws -> (ImageAnalysis, AnalyzedFace, Embedding) {
+        let check = refuseSpoof && enforcesLiveness
+        let analysis = try await analyze(image, liveness: check)
         guard let face = analysis.faces.first, let embedding = face.embedding else { throw APIError.noFace }
+        if check, let liveness = face.liveness, !liveness.isReal {
+            throw APIError.spoof(score: liveness.score, threshold: liveness.threshold)
+        }
         return (analysis, face, embedding)
     }
 
@@ -78,7 +92,7 @@ struct FaceOperations: Sendable {
         guard try await services.gallery.person(classID: classID) != nil else {
             throw APIError.notFound("no person with class_id \(classID)")
         }
-        let (analysis, face, embedding) = try await largestFace(image)
+        let (analysis, face, embedding) = try await largestFace(image, refuseSpoof: true)
         let record = try await services.gallery.addFace(newFace(face, embedding, image), classID: classID)
         try await blockingThrows { [services] in try services.index.catchUp() }
         return (record, analysis)
@@ -86,7 +100,7 @@ struct FaceOperations: Sendable {
 
     func replace(faceID: FaceID, image: [UInt8]) async throws -> FaceRecord {
         guard try await services.gallery.face(id: faceID) != nil else { throw APIError.notFound("no image \(faceID)") }
-        let (_, face, embedding) = try await largestFace(image)
+        let (_, face, embedding) = try await largestFace(image, refuseSpoof: true)
         let record = try await services.gallery.replaceFace(id: faceID, with: newFace(face, embedding, image))
         try await blockingThrows { [services] in try services.index.catchUp() }
         return record

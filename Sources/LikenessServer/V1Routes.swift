@@ -32,6 +32,11 @@ struct V1Routes: Sendable {
         var box: [Double]
         var score: Double
         var landmarks: [[Double]]
+        var liveness: LivenessDTO?
+        var age: Int?
+        var gender: String?
+        /// True when anti-spoofing is on and the face failed it: it was not searched.
+        var spoof: Bool?
         var matches: [MatchDTO]
     }
 
@@ -149,10 +154,13 @@ struct V1Routes: Sendable {
             let form = try await MultipartForm.read(request, limit: configuration.maxUploadBytes)
             let threshold = try form.float("threshold") ?? ops.recognizer.defaultThreshold
             let k = try intParameter(form.string("k"), "k", default: 5, range: 1...max(1, configuration.searchK))
-            let (analysis, matches) = try await ops.identify(try form.image(limit: configuration.maxUploadBytes), k: k, threshold: threshold)
+            let (analysis, matches) = try await ops.identify(try form.image(limit: configuration.maxUploadBytes), k: k, threshold: threshold,
+                                                             liveness: form.bool("liveness"), attributes: form.bool("attributes"))
             let faces = matches.map { m in
-                let d = FaceBoxDTO(m.face.detection)
-                return IdentifiedFace(box: d.box, score: d.score, landmarks: d.landmarks, matches: m.candidates.map {
+                let d = FaceBoxDTO(m.face)
+                let spoof = ops.enforcesLiveness ? m.face.liveness?.isReal == false : nil
+                return IdentifiedFace(box: d.box, score: d.score, landmarks: d.landmarks, liveness: d.liveness, age: d.age,
+                                      gender: d.gender, spoof: spoof, matches: m.candidates.map {
                     MatchDTO(class_id: $0.person.classID, name: $0.person.name, info: $0.person.info, similarity: rounded($0.similarity), image_id: $0.faceID)
                 })
             }
@@ -163,8 +171,10 @@ struct V1Routes: Sendable {
             _ = try context.requireViewer()
             let started = ContinuousClock.now
             let form = try await MultipartForm.read(request, limit: configuration.maxUploadBytes)
-            let analysis = try await ops.analyze(try form.image(limit: configuration.maxUploadBytes), embed: false)
-            return try json(DetectDTO(width: analysis.width, height: analysis.height, faces: analysis.faces.map { FaceBoxDTO($0.detection) },
+            let analysis = try await ops.analyze(try form.image(limit: configuration.maxUploadBytes), embed: false,
+                                                 liveness: form.bool("liveness", default: ops.enforcesLiveness),
+                                                 attributes: form.bool("attributes"))
+            return try json(DetectDTO(width: analysis.width, height: analysis.height, faces: analysis.faces.map { FaceBoxDTO($0) },
                                       processing_time: seconds(since: started), timings_ms: timings(analysis)))
         }
         v1.post("verify") { request, context in

@@ -27,6 +27,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between index snapshots when the gallery changed (default 300).") var snapshotInterval: Int?
     @Option(help: "Faces analysed per image, largest first ($LIKENESS_MAX_FACES; default 20).") var maxFaces: Int?
     @Option(help: "Seconds before a request is answered 503 ($LIKENESS_REQUEST_TIMEOUT; default 60).") var requestTimeout: Int?
+    @Option(help: "Model pack name or file ($LIKENESS_PACK; default: the best installed, see `likeness models list`).") var pack: String?
+    @Option(help: "Check liveness on queries and enrolment, reporting spoofs ($ENABLE_ANTI_SPOOFING; default false).") var antiSpoofing: Bool?
+    @Option(help: "Liveness score below which a face is a spoof ($ANTI_SPOOFING_THRESHOLD; default: the pack's, 0.7).") var antiSpoofingThreshold: Double?
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -57,7 +60,19 @@ struct ServeCommand: AsyncParsableCommand {
         let models = setting(modelDir, ["LIKENESS_MODEL_DIR"], "model_dir") ?? data + "/models"
         let database = setting(databaseURL, ["LIKENESS_DATABASE_URL"], "database_url") ?? "sqlite://\(data)/likeness.db"
 
-        let pipeline = try FacePipeline.dlib(modelDirectory: models, limits: ImageLimits(maxBytes: server.maxUploadBytes, maxPixels: ImageLimits.standard.maxPixels))
+        server.antiSpoofing = setting(antiSpoofing.map { String($0) }, ["ENABLE_ANTI_SPOOFING"], "anti_spoofing")
+            .map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+        let livenessThreshold = setting(antiSpoofingThreshold.map { String($0) }, ["ANTI_SPOOFING_THRESHOLD"], "anti_spoofing_threshold")
+            .flatMap(Double.init)
+        let installed = try PackRegistry(modelDirectory: models).resolve(setting(pack, ["LIKENESS_PACK"], "pack"))
+        logger.info("model pack \(installed.pack.name): \(installed.droppingMissingExtras().pack.features.joined(separator: ", "))")
+        for licence in installed.pack.restrictedLicences { logger.warning("model licence: \(licence)") }
+        for missing in installed.missingExtras() { logger.warning("\(missing.description)") }
+        let limits = ImageLimits(maxBytes: server.maxUploadBytes, maxPixels: ImageLimits.standard.maxPixels)
+        let pipeline = try FacePipeline.load(installed, limits: limits, livenessThreshold: livenessThreshold)
+        if server.antiSpoofing && !pipeline.capabilities.liveness {
+            logger.warning("anti-spoofing is enabled but the pack has no liveness models: queries are not checked")
+        }
         let store = try SQLStore(database, connections: max(4, server.inferenceWorkers * 2))
         let redacted = try DatabaseURL(database).redacted
         logger.info("database \(redacted)")

@@ -88,4 +88,64 @@ import Testing
             #expect(try await who(testFiles["johnsnow_test1.jpg"]!) == ["kit_harington"])
         }
     }
+
+    /// The YuNet + MobileFaceNet + MiniFASNet pack of ../shared/models with anti-spoofing on:
+    /// prints and screens are neither enrolled nor matched, and the results say why.
+    @Test(.enabled(if: available, "../shared/faces is absent"))
+    func antiSpoofingWithAnONNXPack() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-live-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let packText = try String(contentsOf: repo.appendingPathComponent("bench/packs/yunet-mobilefacenet.json"), encoding: .utf8)
+            .replacingOccurrences(of: "../../../shared/models/", with: Self.shared.deletingLastPathComponent().path + "/models/")
+        try packText.write(toFile: dir + "/pack.json", atomically: true, encoding: .utf8)
+        let pipeline = try FacePipeline.load(try InstalledPack.read(path: dir + "/pack.json"))
+        let store = try SQLStore(url: .sqlite(path: dir + "/likeness.db"))
+        let index = try LiveIndex(loader: IndexLoader(recognizer: pipeline.recognizer.id, dimension: 128, snapshotPath: dir + "/index.snapshot"),
+                                  source: store)
+        var configuration = ServerConfiguration()
+        configuration.bcryptCost = 4
+        configuration.antiSpoofing = true
+        let app = await buildApplication(configuration: configuration,
+                                         services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index))
+        @Sendable func photo(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: Self.shared.appendingPathComponent("spoof/" + name))) }
+        try await app.test(.router) { client in
+            let (_, oper, viewer) = try await tokens(client)
+            let created = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                                   body: ByteBuffer(string: #"{"class_id": "t1", "name": "Live person"}"#))
+            #expect(created.status == .created)
+            let real = try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                                body: Multipart.body([("class_id", "t1"), ("file", try photo("image_T1.jpg"))]))
+            #expect(real.status == .created)
+            let print = try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                                 body: Multipart.body([("class_id", "t1"), ("file", try photo("image_F1.jpg"))]))
+            #expect(print.status == .unprocessableContent && errorCode(print) == "spoof_detected")
+
+            func query(_ name: String) async throws -> [String: Any] {
+                let r = try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                 body: Multipart.body([("file", try photo(name)), ("threshold", "0.3"), ("include_demographics", "true")]))
+                #expect(r.status == .ok)
+                return try object(r)
+            }
+            let live = try await query("image_T1.jpg")
+            #expect(live["message"] as? String == "match" && live["is_live"] as? Bool == true)
+            #expect((live["person_info"] as? [String: Any])?["class_id"] as? String == "t1")
+            // No age/gender model in this pack: asked for, they are null rather than absent.
+            #expect(live["age"] is NSNull && live["gender"] is NSNull)
+            for spoof in ["image_F1.jpg", "image_F2.jpg"] {
+                let answer = try await query(spoof)
+                #expect(answer["message"] as? String == "spoof" && answer["is_live"] as? Bool == false, "\(spoof)")
+                #expect(answer["person_info"] is NSNull)
+            }
+            let identify = try object(try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+                                                               body: Multipart.body([("file", try photo("image_F2.jpg")), ("threshold", "0.3")])))
+            let face = try #require((identify["faces"] as? [[String: Any]])?.first)
+            #expect(face["spoof"] as? Bool == true && (face["matches"] as? [Any])?.isEmpty == true)
+            #expect((face["liveness"] as? [String: Any])?["real"] as? Bool == false)
+            let status = try object(try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))
+            #expect(status["liveness_available"] as? Bool == true && status["attributes_available"] as? Bool == false)
+            #expect(status["recognizer"] as? String == "mobilefacenet_128")
+        }
+    }
 }
