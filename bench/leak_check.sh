@@ -8,6 +8,8 @@ img="$SHARED/faces/face_recognition/obama-240p.jpg"
 swift build -c release --product likeness-bench >&2
 swift build -c release --product likeness >&2
 .build/release/likeness-bench leak "$img" "${ITERATIONS:-1000}"
+# The ONNX path: YuNet, the ArcFace alignment and network, both MiniFASNets, through OpenCV DNN.
+.build/release/likeness-bench leak "$img" "${ITERATIONS:-1000}" bench/packs/yunet-mobilefacenet.json
 
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 head -c 3000 "$img" > "$tmp/truncated.jpg"
@@ -32,6 +34,37 @@ if [ "${status:-0}" = 3 ]; then
   echo "VALGRIND: definite leaks in the vision shims"; exit 1
 fi
 echo "VALGRIND: no definite leaks in the OpenCV and dlib shims"
+
+# 2b) the same over the ONNX packs (SCRFD through the DNN shim, YuNet through FaceDetectorYN,
+# MiniFASNet), and a pack whose recognizer file is truncated (the load error path).
+for pack in bench/packs/yunet-mobilefacenet.json bench/packs/scrfd500m-mobilefacenet.json; do
+  status=0
+  valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
+    --log-file="$tmp/valgrind-onnx.log" "$tmp/likeness" embed --pack "$pack" "$img" "$tmp/truncated.jpg" "$tmp/corrupt.png" \
+    >"$tmp/out.jsonl" || status=$?
+  echo "$pack: $(grep -E "definitely lost|ERROR SUMMARY" "$tmp/valgrind-onnx.log" | tr -s ' ' | cut -d' ' -f2- | tr '\n' ' ')"
+  if [ "$status" = 3 ]; then
+    grep -B2 -A25 "definitely lost in" "$tmp/valgrind-onnx.log" | head -80
+    echo "VALGRIND: definite leaks on the ONNX path"; exit 1
+  fi
+done
+head -c 2000000 "$SHARED/models/mobilefacenet_128.onnx" > "$tmp/truncated.onnx"
+python3 - "$SHARED/models" "$tmp/truncated.onnx" "$tmp/bad-pack.json" <<'PY'
+import json, os, sys
+pack = json.load(open("bench/packs/yunet-mobilefacenet.json"))
+models = os.path.abspath(sys.argv[1])
+for part in [pack["detector"], pack["recognizer"], *pack["liveness"]["models"]]:
+    part["model"]["file"] = part["model"]["file"].replace("../../../shared/models", models)
+pack["recognizer"]["model"] = {"file": sys.argv[2]}
+json.dump(pack, open(sys.argv[3], "w"))
+PY
+status=0
+valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
+  --log-file="$tmp/valgrind-bad.log" "$tmp/likeness" info --pack "$tmp/bad-pack.json" >"$tmp/out.json" || status=$?
+cut -c1-160 "$tmp/out.json"
+grep -E "definitely lost|ERROR SUMMARY" "$tmp/valgrind-bad.log"
+[ "$status" = 3 ] && { echo "VALGRIND: definite leaks on the model load error path"; exit 1; }
+echo "VALGRIND: no definite leaks in the DNN and YuNet shims, on success and error paths"
 
 # 3) valgrind over the FAISS shim, the scan kernels and snapshots, error paths included.
 cp .build/release/likeness-bench "$tmp/likeness-bench" && strip --strip-debug "$tmp/likeness-bench"

@@ -4,12 +4,15 @@ Prints accuracy at the best threshold and at the pack's default threshold, the i
 face found, and the median milliseconds of each pipeline stage. LFW's subject is the face in the
 middle of each 250x250 image, so the face nearest the centre is used. Two protocols:
 - strict: the pipeline as configured; a pair with an image where no face was found counts as wrong;
-- retry: images with no face are run again with the HOG threshold lowered by 0.5 (the LFW
-  convention that every pair gets an answer; not the server's default, since a lower threshold
-  also finds false faces, such as one in dlib/dogs.jpg).
-Usage (from the repo root):
+- retry: images with no face are run again with a lower detector threshold (HOG threshold - 0.5
+  for dlib, score threshold 0.3 for the ONNX detectors; the LFW convention that every pair gets an
+  answer; not the server's default, since a lower threshold also finds false faces, such as one in
+  dlib/dogs.jpg).
+Several packs run one after the other in the same run, each given as one argument holding its
+`likeness embed` options; a table compares them at the end. Usage (from the repo root):
 
-    bench/lfw.sh                       # builds in release and runs this with python3
+    bench/lfw.sh                       # dlib, YuNet + MobileFaceNet, SCRFD-500M + MobileFaceNet
+    bench/lfw.sh "--pack dlib"         # one pack
 """
 import json
 import statistics
@@ -20,7 +23,7 @@ from pathlib import Path
 
 LIKENESS = sys.argv[1] if len(sys.argv) > 1 else ".build/release/likeness"
 LFW = Path(sys.argv[2] if len(sys.argv) > 2 else "../shared/faces/lfw-devtrain").resolve()
-EXTRA = sys.argv[3:]
+CONFIGS = sys.argv[3:] or ["--pack dlib"]
 
 
 def image(name, n):
@@ -92,7 +95,11 @@ def report(label, scored, missing_pairs, t_default):
     return acc_best
 
 
-def main():
+def retry_options(pack):
+    return ["--adjust-threshold", "-0.5"] if pack == "dlib" else ["--score-threshold", "0.3"]
+
+
+def run(EXTRA):
     info = json.loads(subprocess.run([LIKENESS, "info", *EXTRA], capture_output=True, text=True, check=True).stdout)
     all_pairs = pairs()
     paths = sorted({str(p) for a, b, _ in all_pairs for p in (a, b)})
@@ -110,20 +117,34 @@ def main():
             embeddings[rec["path"]] = central_face(rec)["embedding"]
         else:
             no_face.append(rec["path"])
-    print(f"recognizer: {info['recognizer']} ({info['dimension']}-d)")
+    print(f"== pack {info['pack']}: recognizer {info['recognizer']} ({info['dimension']}-d), options: {' '.join(EXTRA)}")
     print(f"pairs: {len(all_pairs)}  images: {len(paths)}  no face found: {len(no_face)}  errors: {errors}")
     strict = report("strict", *score(all_pairs, embeddings), info["default_threshold"])
-    retried = embed(no_face, [*EXTRA, "--adjust-threshold", "-0.5"])
+    retried = embed(no_face, [*EXTRA, *retry_options(info["pack"])])
     for rec in retried:
         if rec.get("faces"):
             embeddings[rec["path"]] = central_face(rec)["embedding"]
-    print(f"retry at a lower HOG threshold found faces in {sum(1 for r in retried if r.get('faces'))} of {len(no_face)} images")
+    print(f"retry at a lower detector threshold found faces in {sum(1 for r in retried if r.get('faces'))} of {len(no_face)} images")
     retry = report("retry", *score(all_pairs, embeddings), info["default_threshold"])
     found = [(s, same) for s, same in score(all_pairs, embeddings)[0] if abs(s) != float("inf")]
     print(f"accuracy at best threshold over pairs with both faces found: {best_threshold(found)[1] * 100:.2f}%")
-    print("median ms per stage: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in stages.items()))
+    medians = ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in stages.items())
+    print("median ms per stage: " + medians)
     print(f"wall time: {wall:.1f} s for {len(paths)} images ({wall / len(paths) * 1000:.1f} ms/image, one process)")
-    print(f"target >= 99.0%: strict {'met' if strict >= 0.99 else 'MISSED'}, retry {'met' if retry >= 0.99 else 'MISSED'}")
+    return {"pack": info["pack"], "strict": strict, "retry": retry, "no_face": len(no_face), "images": len(paths),
+            "ms_per_image": wall / len(paths) * 1000, "medians": medians}
+
+
+def main():
+    rows = []
+    for config in CONFIGS:
+        rows.append(run(config.split()))
+        print()
+    print("| pack | accuracy strict | accuracy retry | no face (of images) | ms/image | median ms per stage |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['pack']} | {r['strict'] * 100:.2f}% | {r['retry'] * 100:.2f}% | {r['no_face']} of {r['images']} |"
+              f" {r['ms_per_image']:.1f} | {r['medians']} |")
 
 
 if __name__ == "__main__":

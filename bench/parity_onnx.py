@@ -55,6 +55,10 @@ class YuNet:
         f = self.max_side / max(w, h) if self.max_side and max(w, h) > self.max_side else 1.0
         if f < 1:
             img = cv2.resize(img, (max(1, round(w * f)), max(1, round(h * f))))
+        # Padded to multiples of 32 (at least 64), as OpenCV >= 4.8 does and Likeness does on 4.6.
+        h, w = img.shape[:2]
+        pw, ph = max(64, -(-w // 32) * 32), max(64, -(-h // 32) * 32)
+        img = cv2.copyMakeBorder(img, 0, ph - h, 0, pw - w, cv2.BORDER_CONSTANT, value=0)
         self.det.setInputSize((img.shape[1], img.shape[0]))
         _, found = self.det.detect(img)
         out = []

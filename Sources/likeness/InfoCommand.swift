@@ -1,5 +1,6 @@
 import ArgumentParser
 import LikenessCore
+import LikenessVision
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +12,9 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         let pipeline: any FaceAnalyzer
+        let pack: String
         do {
+            pack = try options.resolvedPack().pack.name
             pipeline = try options.makePipeline()
         } catch {
             print(AnalysisJSON.error(path: "", error).text)
@@ -19,11 +22,13 @@ struct InfoCommand: ParsableCommand {
         }
         let r = pipeline.recognizer
         print(JSON.object([
-            ("pack", .string("dlib")),
+            ("pack", .string(pack)),
             ("model_dir", .string(options.resolvedModelDirectory)),
             ("recognizer", .string(r.id.rawValue)),
             ("dimension", .number(Double(r.dimension))),
             ("default_threshold", .number(Double(r.defaultThreshold))),
+            ("liveness", .bool(pipeline.capabilities.liveness)),
+            ("attributes", .bool(pipeline.capabilities.attributes)),
         ]).text)
     }
 }

@@ -40,8 +40,10 @@ struct PipelineOptions: ParsableArguments {
 
     var resolvedModelDirectory: String { modelDir ?? ModelDirectory.resolve() }
 
+    func resolvedPack() throws -> InstalledPack { try PackRegistry(modelDirectory: resolvedModelDirectory).resolve(pack) }
+
     func makePipeline() throws -> FacePipeline {
-        var installed = try PackRegistry(modelDirectory: resolvedModelDirectory).resolve(pack)
+        var installed = try resolvedPack()
         let limits = ImageLimits(maxBytes: maxBytes, maxPixels: maxPixels)
         if installed.pack.detector.type == .dlibHog && installed.pack.recognizer.type == .dlibResnet {
             // The dlib detector's own knobs only exist on this path.

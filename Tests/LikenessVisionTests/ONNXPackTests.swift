@@ -117,4 +117,25 @@ struct ONNXPackTests {
         #expect(first.detection.box.x < 2)
         #expect(first.embedding != nil)
     }
+
+    /// Any size and aspect ratio: tiny, very wide, very tall, and bigger than YuNet's max side.
+    @Test(arguments: packs)
+    func extremeImageSizes(pack: String) throws {
+        let pipeline = try Fixtures.packPipeline(pack)
+        for (w, h) in [(1, 1), (2000, 1), (1, 2000), (3000, 200), (17, 4000), (2600, 1900)] {
+            let image = Image(width: w, height: h, bgr: [UInt8](repeating: 90, count: w * h * 3))
+            let analysis = try pipeline.analyze(image: image, options: AnalysisOptions(liveness: true))
+            #expect(analysis.faces.isEmpty, "\(pack) \(w)x\(h)")
+        }
+        // A real face in a large, wide canvas is still found at its place.
+        let face = try ImageDecoder().decode(try Fixtures.bytes("face_recognition/obama-720p.jpg"))
+        let w = 3200, h = 900
+        var bgr = [UInt8](repeating: 40, count: w * h * 3)
+        for y in 0..<face.height {
+            for x in 0..<(face.width * 3) { bgr[((y + 100) * w + 1800) * 3 + x] = face.bgr[y * face.width * 3 + x] }
+        }
+        let found = try pipeline.analyze(image: Image(width: w, height: h, bgr: bgr), options: AnalysisOptions()).faces
+        let first = try #require(found.first)
+        #expect(first.detection.box.x > 1800 && first.detection.box.y > 100 && first.embedding != nil)
+    }
 }

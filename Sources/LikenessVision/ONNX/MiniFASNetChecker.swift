@@ -70,6 +70,7 @@ public final class MiniFASNetChecker: LivenessChecker {
     /// and a region past an edge is shifted back rather than cut.
     public static func cropRegion(box: BoundingBox, scale: Double, width: Int, height: Int) -> (x: Int, y: Int, width: Int, height: Int) {
         let w = Double(width), h = Double(height)
+        guard [box.x, box.y, box.width, box.height, scale].allSatisfy(\.isFinite) else { return (0, 0, width, height) }
         let bw = max(box.width, 1), bh = max(box.height, 1)
         let s = min((h - 1) / bh, min((w - 1) / bw, scale))
         let nw = bw * s, nh = bh * s

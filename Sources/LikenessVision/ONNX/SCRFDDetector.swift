@@ -108,7 +108,7 @@ public final class SCRFDDetector: FaceDetector {
             var face = face
             face.box = face.box.clipped(width: image.width, height: image.height)
             return face
-        }
+        }.filter(\.isUsable)
     }
 
     /// Greedy non-maximum suppression, highest score first, with InsightFace's "+1" pixel areas

@@ -53,16 +53,17 @@ public final class YuNetDetector: FaceDetector {
         var watch = Stopwatch()
         let longer = max(image.width, image.height)
         let factor = options.maxSide > 0 && longer > options.maxSide ? Double(options.maxSide) / Double(longer) : 1
-        let input: Image
+        let scaled: Image
         if factor < 1 {
             // Half to even, as Python's round(), so the reference scales to the same size.
             let w = max(1, Int((Double(image.width) * factor).rounded(.toNearestOrEven)))
             let h = max(1, Int((Double(image.height) * factor).rounded(.toNearestOrEven)))
             let pixels = try ImageTransforms.resize(image, to: (w, h))
-            input = Image(width: w, height: h, bgr: pixels.bgr)
+            scaled = Image(width: w, height: h, bgr: pixels.bgr)
         } else {
-            input = image
+            scaled = image
         }
+        let input = Self.padded(scaled)
         let rows = try native.withLock { native throws -> [Float] in
             var faces: UnsafeMutablePointer<Float>?
             var count: Int32 = 0
@@ -82,11 +83,33 @@ public final class YuNetDetector: FaceDetector {
             let box = BoundingBox(x: v[0] * scale, y: v[1] * scale, width: v[2] * scale, height: v[3] * scale)
             // YuNet lists the image-left eye first, as the ArcFace template does.
             let points = (0..<5).map { Point2D(x: v[4 + 2 * $0] * scale, y: v[5 + 2 * $0] * scale) }
-            found.append(DetectedFace(box: box.clipped(width: image.width, height: image.height), score: v[14],
-                                      landmarks: Landmarks(scheme: .fivePoint, points: points)))
+            let face = DetectedFace(box: box.clipped(width: image.width, height: image.height), score: v[14],
+                                    landmarks: Landmarks(scheme: .fivePoint, points: points))
+            if face.isUsable { found.append(face) }
         }
         timings.add("detect", watch.lap())
         return found
+    }
+}
+
+extension YuNetDetector {
+    /// OpenCV 4.6's FaceDetectorYN lays its anchors out for sides that are multiples of 32 and
+    /// does not pad (4.8 does): other sizes give misplaced or garbage faces, and tiny ones fail in
+    /// the pooling layers. Images are padded with black below and to the right, which moves no
+    /// coordinate.
+    static let sideMultiple = 32
+    static let minimumInputSide = 64
+
+    static func padded(_ image: Image) -> Image {
+        func round(_ v: Int) -> Int { max(minimumInputSide, (v + sideMultiple - 1) / sideMultiple * sideMultiple) }
+        let w = round(image.width), h = round(image.height)
+        guard w != image.width || h != image.height else { return image }
+        var bgr = [UInt8](repeating: 0, count: w * h * 3)
+        for y in 0..<image.height {
+            bgr.replaceSubrange((y * w * 3)..<(y * w * 3 + image.rowStride),
+                                with: image.bgr[(y * image.rowStride)..<((y + 1) * image.rowStride)])
+        }
+        return Image(width: w, height: h, bgr: bgr)
     }
 }
 

@@ -9,8 +9,9 @@ func residentMegabytes() -> Double {
     return kb / 1024
 }
 
-func leak(image path: String, iterations: Int) throws {
-    let pipeline = try FacePipeline.dlib()
+func leak(image path: String, iterations: Int, pack: String? = nil) throws {
+    let pipeline = try pack.map { try FacePipeline.load(try InstalledPack.read(path: $0)) } ?? FacePipeline.dlib()
+    let options = AnalysisOptions(liveness: true, attributes: true)
     let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     let truncated = Array(bytes.prefix(bytes.count / 2))
     // Intact PNG chunks around scrambled pixel data: fails inside OpenCV's decoder.
@@ -21,7 +22,7 @@ func leak(image path: String, iterations: Int) throws {
     var faces = 0
     for i in 1...iterations {
         // Each round also feeds the error paths, which must free what they allocated too.
-        faces += try pipeline.analyzeNow(bytes).faces.count
+        faces += try pipeline.analyzeNow(bytes, options: options).faces.count
         _ = try? pipeline.analyzeNow(truncated)
         _ = try? pipeline.analyzeNow(corrupt)
         _ = try? pipeline.decoder.decode(Array(bytes.prefix(20)))

@@ -1,6 +1,6 @@
 // Benchmarks that need the library directly rather than the CLI. Never part of `swift test`.
 //
-//   likeness-bench leak IMAGE [ITERATIONS]           decode + detect + embed in a loop, printing RSS
+//   likeness-bench leak IMAGE [ITERATIONS] [PACK]    decode + detect + embed (+ liveness) in a loop, printing RSS
 //   likeness-bench index OUTDIR SIZES DIMS [FLAGS]   vector index figures (see bench/index_bench.sh)
 //   likeness-bench crash-writer DBURL SNAPSHOT N     concurrent enrollment until killed (crash tests)
 //   likeness-bench store DBURL FACES                 enrollment writes/s and start-up time
@@ -9,7 +9,7 @@ import Foundation
 let args = CommandLine.arguments
 switch args.count >= 2 ? args[1] : "" {
 case "leak" where args.count >= 3:
-    try leak(image: args[2], iterations: args.count > 3 ? Int(args[3]) ?? 1000 : 1000)
+    try leak(image: args[2], iterations: args.count > 3 ? Int(args[3]) ?? 1000 : 1000, pack: args.count > 4 ? args[4] : nil)
 case "index" where args.count >= 5:
     try indexBench(outDir: args[2], sizes: args[3].split(separator: ",").compactMap { Int($0) },
                    dims: args[4].split(separator: ",").compactMap { Int($0) }, flags: Set(args.dropFirst(5)))
@@ -22,6 +22,6 @@ case "shim-check":
 case "store" where args.count >= 4:
     try await storeBench(url: args[2], faces: Int(args[3]) ?? 100_000)
 default:
-    print("usage: likeness-bench leak IMAGE [ITERATIONS] | index OUTDIR SIZES DIMS [--no-hnsw-512]")
+    print("usage: likeness-bench leak IMAGE [ITERATIONS] [PACK] | index OUTDIR SIZES DIMS [--no-hnsw-512]")
     exit(2)
 }
