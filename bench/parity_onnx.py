@@ -43,28 +43,33 @@ def session(path):
 
 
 class YuNet:
+    """cv2.FaceDetectorYN on a fixed canvas: the image in the top-left corner of an input_size
+    square, scaled down (half-even rounding of the new size) only when larger."""
+
     def __init__(self, spec, base):
         self.path = str(base / spec["model"]["file"])
         self.score = spec.get("score_threshold", 0.9)
         self.nms = spec.get("nms_threshold", 0.3)
-        self.max_side = spec.get("max_side", 1280)
-        self.det = cv2.FaceDetectorYN.create(self.path, "", (320, 320), self.score, self.nms, 5000)
+        self.side = spec.get("input_size", 640)
+        self.det = cv2.FaceDetectorYN.create(self.path, "", (self.side, self.side), self.score, self.nms, 5000)
 
     def __call__(self, img):
         h, w = img.shape[:2]
-        f = self.max_side / max(w, h) if self.max_side and max(w, h) > self.max_side else 1.0
+        f = self.side / max(w, h) if max(w, h) > self.side else 1.0
         if f < 1:
             img = cv2.resize(img, (max(1, round(w * f)), max(1, round(h * f))))
-        # Padded to multiples of 32 (at least 64), as OpenCV >= 4.8 does and Likeness does on 4.6.
-        h, w = img.shape[:2]
-        pw, ph = max(64, -(-w // 32) * 32), max(64, -(-h // 32) * 32)
-        img = cv2.copyMakeBorder(img, 0, ph - h, 0, pw - w, cv2.BORDER_CONSTANT, value=0)
-        self.det.setInputSize((img.shape[1], img.shape[0]))
-        _, found = self.det.detect(img)
+        canvas = np.zeros((self.side, self.side, 3), dtype=np.uint8)
+        canvas[:img.shape[0], :img.shape[1]] = img
+        _, found = self.det.detect(canvas)
         out = []
         for r in (found if found is not None else []):
-            r = r.astype(np.float64) / f
-            out.append((r[:4], r[4:14].reshape(5, 2), float(r[14] * f)))
+            r = r.astype(np.float64)
+            box, kps = r[:4] / f, r[4:14].reshape(5, 2) / f
+            x1, y1 = min(max(box[0], 0), w), min(max(box[1], 0), h)
+            x2, y2 = min(max(box[0] + box[2], 0), w), min(max(box[1] + box[3], 0), h)
+            # Boxes mostly outside the image (on the canvas padding) are dropped, as Likeness does.
+            if x2 - x1 > 0 and y2 - y1 > 0 and (x2 - x1) * (y2 - y1) >= 0.5 * box[2] * box[3]:
+                out.append((box, kps, float(r[14])))
         return out
 
 
@@ -117,7 +122,15 @@ class SCRFD:
                     break
             if ok:
                 kept.append((s, b, k))
-        return [(np.array([b[0], b[1], b[2] - b[0], b[3] - b[1]]), k, s) for s, b, k in kept]
+        out = []
+        h, w = img.shape[:2]
+        for s, b, k in kept:
+            box = np.array([b[0], b[1], b[2] - b[0], b[3] - b[1]])
+            c = clip(box, w, h)
+            # Boxes mostly outside the image are dropped, as Likeness does.
+            if c[2] > 0 and c[3] > 0 and c[2] * c[3] >= 0.5 * box[2] * box[3]:
+                out.append((box, k, s))
+        return out
 
 
 def clip(box, w, h):

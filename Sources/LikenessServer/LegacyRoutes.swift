@@ -52,22 +52,26 @@ struct LegacyRoutes: Sendable {
         var livenessChecked = false
         var demographics: FaceAttributes?
         var demographicsAsked = false
-        enum CodingKeys: String, CodingKey { case is_live, liveness_score, age, gender }
+        /// Anti-spoofing is configured but the pack has no liveness models.
+        var livenessUnavailable = false
+        enum CodingKeys: String, CodingKey { case is_live, liveness_score, age, gender, liveness_available }
 
         init() {}
 
-        init(_ face: AnalyzedFace, livenessChecked: Bool, demographicsAsked: Bool) {
+        init(_ face: AnalyzedFace, livenessChecked: Bool, livenessUnavailable: Bool, demographicsAsked: Bool) {
             liveness = face.liveness
             self.livenessChecked = livenessChecked
+            self.livenessUnavailable = livenessUnavailable
             demographics = face.attributes
             self.demographicsAsked = demographicsAsked
         }
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
-            if livenessChecked {
+            if livenessChecked || livenessUnavailable {
                 try c.encode(liveness?.isReal, forKey: .is_live)
                 try c.encode(liveness.map { ($0.score * 10000).rounded() / 10000 }, forKey: .liveness_score)
+                try c.encode(!livenessUnavailable, forKey: .liveness_available)
             }
             if demographicsAsked {
                 try c.encode(demographics?.age, forKey: .age)
@@ -120,7 +124,9 @@ struct LegacyRoutes: Sendable {
             let faces = matches.map { m in
                 FaceResultDTO(box: FaceBoxDTO(m.face.detection).box, similarity: m.candidates.first.map { rounded($0.similarity) },
                               person_info: m.candidates.first.map { PersonInfo($0.person) }, matches: nil,
-                              extras: FaceExtras(m.face, livenessChecked: checked, demographicsAsked: demographics))
+                              extras: FaceExtras(m.face, livenessChecked: checked,
+                                                 livenessUnavailable: configuration.antiSpoofing && !checked,
+                                                 demographicsAsked: demographics))
             }
             let top = faces[0]
             let spoof = checked && matches[0].face.liveness?.isReal == false

@@ -86,7 +86,7 @@ enum OpenAPIDocument {
                                                body: query, response: object(["similarity": nullable(number), "person_info": nullable(ref("PersonInfo")),
                                                                                "processing_time": number, "message": string, "faces": array(["type": "object"]),
                                                                                "is_live": nullable(boolean), "liveness_score": nullable(number),
-                                                                               "age": nullable(integer), "gender": nullable(string)],
+                                                                               "age": nullable(integer), "gender": nullable(string), "liveness_available": boolean],
                                                                               required: ["processing_time"]))],
                 "/api/face_query_top5": ["post": op("the five best matches", tag: "compatible", body: query,
                                                     response: object(["results": array(ref("Match")), "processing_time": number],

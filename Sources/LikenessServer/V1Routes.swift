@@ -42,6 +42,8 @@ struct V1Routes: Sendable {
 
     struct IdentifyDTO: Encodable {
         var faces: [IdentifiedFace]
+        var liveness_available: Bool
+        var attributes_available: Bool
         var threshold: Double
         var recognizer: String
         var processing_time: Double
@@ -52,6 +54,8 @@ struct V1Routes: Sendable {
         var width: Int
         var height: Int
         var faces: [FaceBoxDTO]
+        var liveness_available: Bool
+        var attributes_available: Bool
         var processing_time: Double
         var timings_ms: [String: Double]
     }
@@ -164,7 +168,9 @@ struct V1Routes: Sendable {
                     MatchDTO(class_id: $0.person.classID, name: $0.person.name, info: $0.person.info, similarity: rounded($0.similarity), image_id: $0.faceID)
                 })
             }
-            return try json(IdentifyDTO(faces: faces, threshold: rounded(threshold), recognizer: ops.recognizer.id.rawValue,
+            let capabilities = ops.services.analyzer.capabilities
+            return try json(IdentifyDTO(faces: faces, liveness_available: capabilities.liveness,
+                                        attributes_available: capabilities.attributes, threshold: rounded(threshold), recognizer: ops.recognizer.id.rawValue,
                                         processing_time: seconds(since: started), timings_ms: timings(analysis)))
         }
         v1.post("detect") { request, context in
@@ -174,7 +180,9 @@ struct V1Routes: Sendable {
             let analysis = try await ops.analyze(try form.image(limit: configuration.maxUploadBytes), embed: false,
                                                  liveness: form.bool("liveness", default: ops.enforcesLiveness),
                                                  attributes: form.bool("attributes"))
+            let capabilities = ops.services.analyzer.capabilities
             return try json(DetectDTO(width: analysis.width, height: analysis.height, faces: analysis.faces.map { FaceBoxDTO($0) },
+                                      liveness_available: capabilities.liveness, attributes_available: capabilities.attributes,
                                       processing_time: seconds(since: started), timings_ms: timings(analysis)))
         }
         v1.post("verify") { request, context in

@@ -10,9 +10,12 @@ import Synchronization
 /// not an image.
 struct FakeAnalyzer: FaceAnalyzer {
     let recognizer = RecognizerInfo(id: RecognizerID("fake"), dimension: 4, defaultThreshold: 0.8)
+    /// With liveness, a face named "spoof-NAME" is a spoof of NAME (it embeds like NAME).
+    var capabilities = AnalyzerCapabilities()
 
     static func vector(_ name: String) -> [Float] {
-        switch name {
+        if name.hasPrefix("spoof-") { return vector(String(name.dropFirst(6))) }
+        return switch name {
         case "alice": [1, 0, 0, 0]
         case "alice2": [0.95, 0.312, 0, 0]
         case "bob": [0, 1, 0, 0]
@@ -41,7 +44,11 @@ struct FakeAnalyzer: FaceAnalyzer {
         }
         let faces = names.prefix(options.maxFaces).enumerated().map { i, name in
             AnalyzedFace(detection: DetectedFace(box: BoundingBox(x: Double(10 * i), y: 0, width: Double(100 - 10 * i), height: Double(100 - 10 * i)), score: 0.99),
-                         embedding: options.embed ? Embedding(recognizer: recognizer.id, raw: Self.vector(name)) : nil)
+                         embedding: options.embed ? Embedding(recognizer: recognizer.id, raw: Self.vector(name)) : nil,
+                         liveness: options.liveness && capabilities.liveness
+                             ? Liveness(score: name.hasPrefix("spoof-") ? 0.1 : 0.95, threshold: 0.7) : nil,
+                         attributes: options.attributes && capabilities.attributes
+                             ? FaceAttributes(age: 30, gender: .female, genderScores: [0.9, 0.1]) : nil)
         }
         var timings = StageTimings()
         timings.add("detect", 1)

@@ -319,4 +319,59 @@ import Testing
             #expect(index["total_vectors"] as? Int == 1)
         }
     }
+
+    /// With anti-spoofing on: spoofs are refused at enrolment, reported by face_query and not
+    /// searched by identify; demographics come when asked.
+    @Test func antiSpoofingAndDemographics() async throws {
+        let analyzer = FakeAnalyzer(capabilities: AnalyzerCapabilities(liveness: true, attributes: true))
+        try await Harness(analyzer: analyzer, configure: { $0.antiSpoofing = true }).run { client in
+            let (_, oper, viewer) = try await tokens(client)
+            _ = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                         body: ByteBuffer(string: #"{"class_id": "S1", "name": "Alice"}"#))
+            let live = try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                                body: Multipart.body([("class_id", "S1"), ("file", image("FACE:alice"))]))
+            #expect(live.status == .created)
+            let spoof = try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                                 body: Multipart.body([("class_id", "S1"), ("file", image("FACE:spoof-alice"))]))
+            #expect(spoof.status == .unprocessableContent && errorCode(spoof) == "spoof_detected")
+
+            let spoofed = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                              body: Multipart.body([("file", image("FACE:spoof-alice"))])))
+            #expect(spoofed["message"] as? String == "spoof" && spoofed["person_info"] is NSNull)
+            #expect(spoofed["is_live"] as? Bool == false && spoofed["liveness_available"] as? Bool == true)
+            #expect(spoofed["age"] == nil, "demographics were not asked for")
+            let real = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                           body: Multipart.body([("file", image("FACE:alice")), ("include_demographics", "true")])))
+            #expect(real["message"] as? String == "match" && real["is_live"] as? Bool == true)
+            #expect(real["age"] as? Int == 30 && real["gender"] as? String == "F")
+
+            let identified = try object(try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+                                                                 body: Multipart.body([("file", image("FACES:alice,spoof-alice"))])))
+            let faces = try #require(identified["faces"] as? [[String: Any]])
+            #expect(faces[0]["spoof"] as? Bool == false && (faces[0]["matches"] as? [Any])?.count == 1)
+            #expect(faces[1]["spoof"] as? Bool == true && (faces[1]["matches"] as? [Any])?.isEmpty == true)
+            let detected = try object(try await client.execute(uri: "/v1/detect", method: .post, headers: Multipart.headers(viewer),
+                                                               body: Multipart.body([("file", image("FACE:alice")), ("attributes", "true")])))
+            let face = try #require((detected["faces"] as? [[String: Any]])?.first)
+            #expect(face["age"] as? Int == 30 && (face["liveness"] as? [String: Any])?["real"] as? Bool == true)
+        }
+    }
+
+    /// Anti-spoofing configured without liveness models: queries carry on and say so.
+    @Test func antiSpoofingWithoutModelsCarriesOn() async throws {
+        try await Harness(configure: { $0.antiSpoofing = true }).run { client in
+            let (_, oper, viewer) = try await tokens(client)
+            _ = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                         body: ByteBuffer(string: #"{"class_id": "S1", "name": "Alice"}"#))
+            let enrolled = try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                                    body: Multipart.body([("class_id", "S1"), ("file", image("FACE:spoof-alice"))]))
+            #expect(enrolled.status == .created)
+            let answer = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                             body: Multipart.body([("file", image("FACE:alice")), ("include_demographics", "1")])))
+            #expect(answer["message"] as? String == "match" && answer["liveness_available"] as? Bool == false)
+            #expect(answer["is_live"] is NSNull && answer["age"] is NSNull && answer["gender"] is NSNull)
+            let status = try object(try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))
+            #expect(status["anti_spoofing"] as? Bool == true && status["liveness_available"] as? Bool == false)
+        }
+    }
 }

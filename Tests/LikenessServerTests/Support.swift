@@ -11,8 +11,10 @@ struct Harness {
     let accounts = MemoryAccounts()
     let index: FakeIndex
     var configuration: ServerConfiguration
+    var analyzer = FakeAnalyzer()
 
-    init(configure: (inout ServerConfiguration) -> Void = { _ in }) {
+    init(analyzer: FakeAnalyzer = FakeAnalyzer(), configure: (inout ServerConfiguration) -> Void = { _ in }) {
+        self.analyzer = analyzer
         index = FakeIndex(source: gallery)
         var c = ServerConfiguration()
         c.bcryptCost = 4
@@ -23,7 +25,7 @@ struct Harness {
 
     func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = await buildApplication(configuration: configuration,
-                                         services: ServerServices(analyzer: FakeAnalyzer(), gallery: gallery, accounts: accounts, index: index))
+                                         services: ServerServices(analyzer: analyzer, gallery: gallery, accounts: accounts, index: index))
         try await app.test(.router, body)
     }
 }

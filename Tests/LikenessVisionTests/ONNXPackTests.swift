@@ -138,4 +138,22 @@ struct ONNXPackTests {
         let first = try #require(found.first)
         #expect(first.detection.box.x > 1800 && first.detection.box.y > 100 && first.embedding != nil)
     }
+
+    /// OpenCV 4.6's FaceDetectorYN, set to a new input size, can answer with faces that depend on
+    /// the sizes before (a plain grey strip "had faces" after 98 of 225 size pairs); the detector
+    /// must give the same answer for an image whatever came before it.
+    @Test func yunetDoesNotDependOnEarlierImageSizes() throws {
+        let installed = try InstalledPack.read(path: try Fixtures.packFile("yunet-mobilefacenet"))
+        let detector = try YuNetDetector(modelPath: installed.path(of: installed.pack.detector.model),
+                                         options: .init(scoreThreshold: 0.8))
+        let photo = try ImageDecoder().decode(try Fixtures.bytes("insightface/t1.jpg"))
+        let reference = try detector.detect(in: photo)
+        #expect(reference.count == 6)
+        let grey = Image(width: 3000, height: 200, bgr: [UInt8](repeating: 90, count: 3000 * 200 * 3))
+        for (w, h) in [(1, 1), (2000, 1), (1, 2000), (17, 4000), (250, 250), (128, 128), (2600, 1900)] {
+            _ = try detector.detect(in: Image(width: w, height: h, bgr: [UInt8](repeating: 30, count: w * h * 3)))
+            #expect(try detector.detect(in: grey).isEmpty, "after \(w)x\(h)")
+            #expect(try detector.detect(in: photo) == reference, "after \(w)x\(h)")
+        }
+    }
 }

@@ -104,11 +104,11 @@ public final class SCRFDDetector: FaceDetector {
         }
         let kept = Self.suppress(candidates, threshold: options.nmsThreshold)
         timings.add("detect", watch.lap())
-        return kept.map { face in
-            var face = face
-            face.box = face.box.clipped(width: image.width, height: image.height)
-            return face
-        }.filter(\.isUsable)
+        return kept.compactMap { face in
+            var clipped = face
+            clipped.box = face.box.clipped(width: image.width, height: image.height)
+            return clipped.isUsable && clipped.box.area >= face.box.area * BoundingBox.minimumVisibleFraction ? clipped : nil
+        }
     }
 
     /// Greedy non-maximum suppression, highest score first, with InsightFace's "+1" pixel areas

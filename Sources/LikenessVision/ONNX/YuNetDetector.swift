@@ -4,18 +4,24 @@ import LikenessCore
 import Synchronization
 
 /// OpenCV's YuNet (2022mar) through cv::FaceDetectorYN: boxes, scores and five landmarks.
+///
+/// The network always runs on one fixed square canvas: the image goes in its top-left corner,
+/// scaled down only when its longer side exceeds the canvas. OpenCV 4.6's FaceDetectorYN gives
+/// results that depend on the sizes it was set to before (a plain grey image "has faces" after
+/// some size sequences), and it misplaces faces when a side is not a multiple of 32; a canvas
+/// that never changes avoids both.
 public final class YuNetDetector: FaceDetector {
     public struct Options: Sendable, Equatable, Codable {
         public var scoreThreshold: Float
         public var nmsThreshold: Float
-        /// Images whose longer side exceeds this are scaled down for detection (YuNet runs at
-        /// the image's own size, so a 12-megapixel photo would cost seconds); 0 never scales.
-        public var maxSide: Int
+        /// The canvas side (a multiple of 32). Larger finds smaller faces in large photos, at a
+        /// quadratic cost.
+        public var inputSize: Int
 
-        public init(scoreThreshold: Float = 0.9, nmsThreshold: Float = 0.3, maxSide: Int = 1280) {
+        public init(scoreThreshold: Float = 0.9, nmsThreshold: Float = 0.3, inputSize: Int = 640) {
             self.scoreThreshold = scoreThreshold
             self.nmsThreshold = nmsThreshold
-            self.maxSide = maxSide
+            self.inputSize = inputSize
         }
     }
 
@@ -26,8 +32,11 @@ public final class YuNetDetector: FaceDetector {
         guard FileManager.default.isReadableFile(atPath: modelPath) else {
             throw ModelLoadError(path: modelPath, reason: "file not found")
         }
-        guard (0...1).contains(options.scoreThreshold), (0...1).contains(options.nmsThreshold), options.maxSide >= 0 else {
+        guard (0...1).contains(options.scoreThreshold), (0...1).contains(options.nmsThreshold) else {
             throw ModelLoadError(path: modelPath, reason: "thresholds must be within 0-1")
+        }
+        guard options.inputSize >= 64, options.inputSize % 32 == 0 else {
+            throw ModelLoadError(path: modelPath, reason: "the input size must be a multiple of 32, at least 64")
         }
         NativeRuntime.configure()
         var out: OpaquePointer?
@@ -51,19 +60,19 @@ public final class YuNetDetector: FaceDetector {
 
     public func detect(in image: Image, timings: inout StageTimings) throws -> [DetectedFace] {
         var watch = Stopwatch()
+        let side = options.inputSize
         let longer = max(image.width, image.height)
-        let factor = options.maxSide > 0 && longer > options.maxSide ? Double(options.maxSide) / Double(longer) : 1
-        let scaled: Image
+        let factor = longer > side ? Double(side) / Double(longer) : 1
+        let scaled: Pixels
         if factor < 1 {
             // Half to even, as Python's round(), so the reference scales to the same size.
             let w = max(1, Int((Double(image.width) * factor).rounded(.toNearestOrEven)))
             let h = max(1, Int((Double(image.height) * factor).rounded(.toNearestOrEven)))
-            let pixels = try ImageTransforms.resize(image, to: (w, h))
-            scaled = Image(width: w, height: h, bgr: pixels.bgr)
+            scaled = try ImageTransforms.resize(image, to: (w, h))
         } else {
-            scaled = image
+            scaled = Pixels(width: image.width, height: image.height, bgr: image.bgr)
         }
-        let input = Self.padded(scaled)
+        let input = Self.canvas(scaled, side: side)
         let rows = try native.withLock { native throws -> [Float] in
             var faces: UnsafeMutablePointer<Float>?
             var count: Int32 = 0
@@ -85,7 +94,7 @@ public final class YuNetDetector: FaceDetector {
             let points = (0..<5).map { Point2D(x: v[4 + 2 * $0] * scale, y: v[5 + 2 * $0] * scale) }
             let face = DetectedFace(box: box.clipped(width: image.width, height: image.height), score: v[14],
                                     landmarks: Landmarks(scheme: .fivePoint, points: points))
-            if face.isUsable { found.append(face) }
+            if face.isUsable && face.box.area >= box.area * BoundingBox.minimumVisibleFraction { found.append(face) }
         }
         timings.add("detect", watch.lap())
         return found
@@ -93,27 +102,23 @@ public final class YuNetDetector: FaceDetector {
 }
 
 extension YuNetDetector {
-    /// OpenCV 4.6's FaceDetectorYN lays its anchors out for sides that are multiples of 32 and
-    /// does not pad (4.8 does): other sizes give misplaced or garbage faces, and tiny ones fail in
-    /// the pooling layers. Images are padded with black below and to the right, which moves no
-    /// coordinate.
-    static let sideMultiple = 32
-    static let minimumInputSide = 64
-
-    static func padded(_ image: Image) -> Image {
-        func round(_ v: Int) -> Int { max(minimumInputSide, (v + sideMultiple - 1) / sideMultiple * sideMultiple) }
-        let w = round(image.width), h = round(image.height)
-        guard w != image.width || h != image.height else { return image }
-        var bgr = [UInt8](repeating: 0, count: w * h * 3)
-        for y in 0..<image.height {
-            bgr.replaceSubrange((y * w * 3)..<(y * w * 3 + image.rowStride),
-                                with: image.bgr[(y * image.rowStride)..<((y + 1) * image.rowStride)])
+    /// The pixels in the top-left corner of a black side x side canvas.
+    static func canvas(_ pixels: Pixels, side: Int) -> Image {
+        var bgr = [UInt8](repeating: 0, count: side * side * 3)
+        let row = pixels.width * 3
+        for y in 0..<pixels.height {
+            bgr.replaceSubrange((y * side * 3)..<(y * side * 3 + row), with: pixels.bgr[(y * row)..<((y + 1) * row)])
         }
-        return Image(width: w, height: h, bgr: bgr)
+        return Image(width: side, height: side, bgr: bgr)
     }
 }
 
 extension BoundingBox {
+    /// A detection with less than this share of its box inside the image is dropped: on padding
+    /// (a 1-pixel strip on a black canvas, say) detectors report "faces" that are almost all
+    /// outside, and no face that is mostly cut off can be recognised anyway.
+    public static let minimumVisibleFraction = 0.5
+
     /// The part of the box inside a width x height image.
     public func clipped(width: Int, height: Int) -> BoundingBox {
         let left = min(max(x, 0), Double(width)), top = min(max(y, 0), Double(height))

@@ -42,25 +42,23 @@ public struct ModelPack: Codable, Sendable, Equatable {
     public struct Detector: Codable, Sendable, Equatable {
         public var type: DetectorType
         public var model: File
+        /// The square the detector runs on (SCRFD: the model's fixed input; YuNet: the canvas).
         public var inputSize: Int?
         public var scoreThreshold: Float?
         public var nmsThreshold: Float?
-        /// YuNet: longer image side above which images are scaled down for detection.
-        public var maxSide: Int?
         /// SCRFD: output names per stride (8, 16, 32).
         public var outputs: SCRFDDetector.OutputNames?
         /// dlib: times the image is upsampled.
         public var upsample: Int?
 
         public init(type: DetectorType, model: File, inputSize: Int? = nil, scoreThreshold: Float? = nil,
-                    nmsThreshold: Float? = nil, maxSide: Int? = nil, outputs: SCRFDDetector.OutputNames? = nil,
+                    nmsThreshold: Float? = nil, outputs: SCRFDDetector.OutputNames? = nil,
                     upsample: Int? = nil) {
             self.type = type
             self.model = model
             self.inputSize = inputSize
             self.scoreThreshold = scoreThreshold
             self.nmsThreshold = nmsThreshold
-            self.maxSide = maxSide
             self.outputs = outputs
             self.upsample = upsample
         }

@@ -55,7 +55,7 @@ public enum PackCatalog {
     /// dynamic input size that OpenCV 4.6 cannot load.
     static let yunet = ModelPack.Detector(
         type: .yunet, model: .init(file: "face_detection_yunet_2022mar.onnx", sha256: yunetSHA, licence: "MIT"),
-        scoreThreshold: 0.9, nmsThreshold: 0.3, maxSide: 1280)
+        inputSize: 640, scoreThreshold: 0.8, nmsThreshold: 0.3)
 
     /// The anti-spoofing add-on's files, referred to from the packs; optional at load time.
     static let liveness = ModelPack.Liveness(threshold: 0.7, models: [

@@ -16,7 +16,7 @@ extension FacePipeline {
             var options = YuNetDetector.Options()
             if let v = d.scoreThreshold { options.scoreThreshold = v }
             if let v = d.nmsThreshold { options.nmsThreshold = v }
-            if let v = d.maxSide { options.maxSide = v }
+            if let v = d.inputSize { options.inputSize = v }
             detector = try YuNetDetector(modelPath: installed.path(of: d.model), options: options)
         case .scrfd:
             guard let outputs = d.outputs else {
