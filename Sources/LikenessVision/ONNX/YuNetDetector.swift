@@ -5,11 +5,12 @@ import Synchronization
 
 /// OpenCV's YuNet (2022mar) through cv::FaceDetectorYN: boxes, scores and five landmarks.
 ///
-/// The network always runs on one fixed square canvas: the image goes in its top-left corner,
-/// scaled down only when its longer side exceeds the canvas. OpenCV 4.6's FaceDetectorYN gives
-/// results that depend on the sizes it was set to before (a plain grey image "has faces" after
-/// some size sequences), and it misplaces faces when a side is not a multiple of 32; a canvas
-/// that never changes avoids both.
+/// The network runs on fixed square canvases: the image goes in the top-left corner of the
+/// smallest canvas it fits (input size / 4, / 2, or the input size), scaled down only when it
+/// exceeds the largest. OpenCV 4.6's FaceDetectorYN gives results that depend on the sizes it was
+/// set to before (a plain grey image "has faces" after some size sequences), and it misplaces
+/// faces when a side is not a multiple of 32; so each canvas has its own detector whose size
+/// never changes. Small canvases keep small images cheap.
 public final class YuNetDetector: FaceDetector {
     public struct Options: Sendable, Equatable, Codable {
         public var scoreThreshold: Float
@@ -26,7 +27,24 @@ public final class YuNetDetector: FaceDetector {
     }
 
     public let options: Options
-    private let native: Mutex<NativeHandle>
+    /// One canvas size and the detector fixed to it.
+    private final class Canvas: Sendable {
+        let side: Int
+        let native: Mutex<NativeHandle>
+
+        init(side: Int, native: NativeHandle) {
+            self.side = side
+            self.native = Mutex(native)
+        }
+    }
+
+    /// Smallest first.
+    private let canvases: [Canvas]
+
+    /// The canvas sides for an input size: it, its half and its quarter while at least 160.
+    public static func canvasSides(_ inputSize: Int) -> [Int] {
+        [inputSize / 4, inputSize / 2].filter { $0 >= 160 && $0 % 32 == 0 } + [inputSize]
+    }
 
     public init(modelPath: String, options: Options = Options()) throws {
         guard FileManager.default.isReadableFile(atPath: modelPath) else {
@@ -39,20 +57,26 @@ public final class YuNetDetector: FaceDetector {
             throw ModelLoadError(path: modelPath, reason: "the input size must be a multiple of 32, at least 64")
         }
         NativeRuntime.configure()
-        var out: OpaquePointer?
-        do {
-            try NativeError.check("opencv") {
-                lcv_yunet_create(modelPath, options.scoreThreshold, options.nmsThreshold, 5000, &out, $0, $1)
+        var canvases: [Canvas] = []
+        for side in Self.canvasSides(options.inputSize) {
+            var out: OpaquePointer?
+            do {
+                try NativeError.check("opencv") {
+                    lcv_yunet_create(modelPath, options.scoreThreshold, options.nmsThreshold, 5000, &out, $0, $1)
+                }
+            } catch {
+                throw ModelLoadError(path: modelPath, reason: "not a loadable YuNet model (\(OpenCVNet.firstLine(error.message)))")
             }
-        } catch {
-            throw ModelLoadError(path: modelPath, reason: "not a loadable YuNet model (\(OpenCVNet.firstLine(error.message)))")
+            canvases.append(Canvas(side: side, native: NativeHandle(out!, free: lcv_yunet_free)))
         }
         self.options = options
-        self.native = Mutex(NativeHandle(out!, free: lcv_yunet_free))
+        self.canvases = canvases
         // FaceDetectorYN reads the network lazily; a model of the wrong shape only fails on first
-        // use, so run it once now to fail at start-up instead.
+        // use, so run every canvas once now to fail at start-up instead (and fix its size).
         do {
-            _ = try detect(in: Image(width: 128, height: 128, bgr: [UInt8](repeating: 128, count: 128 * 128 * 3)))
+            for side in Self.canvasSides(options.inputSize) {
+                _ = try detect(in: Image(width: side, height: side, bgr: [UInt8](repeating: 128, count: side * side * 3)))
+            }
         } catch {
             throw ModelLoadError(path: modelPath, reason: "not a YuNet 2022mar model (\(OpenCVNet.firstLine("\(error)")))")
         }
@@ -60,8 +84,9 @@ public final class YuNetDetector: FaceDetector {
 
     public func detect(in image: Image, timings: inout StageTimings) throws -> [DetectedFace] {
         var watch = Stopwatch()
-        let side = options.inputSize
         let longer = max(image.width, image.height)
+        let canvas = canvases.first { $0.side >= longer } ?? canvases[canvases.count - 1]
+        let side = canvas.side
         let factor = longer > side ? Double(side) / Double(longer) : 1
         let scaled: Pixels
         if factor < 1 {
@@ -73,7 +98,7 @@ public final class YuNetDetector: FaceDetector {
             scaled = Pixels(width: image.width, height: image.height, bgr: image.bgr)
         }
         let input = Self.canvas(scaled, side: side)
-        let rows = try native.withLock { native throws -> [Float] in
+        let rows = try canvas.native.withLock { native throws -> [Float] in
             var faces: UnsafeMutablePointer<Float>?
             var count: Int32 = 0
             try NativeError.check("opencv") { err, len in
