@@ -4,6 +4,7 @@
 //   likeness-bench index OUTDIR SIZES DIMS [FLAGS]   vector index figures (see bench/index_bench.sh)
 //   likeness-bench crash-writer DBURL SNAPSHOT N     concurrent enrollment until killed (crash tests)
 //   likeness-bench store DBURL FACES                 enrollment writes/s and start-up time
+//   likeness-bench vision-check PACK|- IMAGES...     every feature on each image, for valgrind
 import Foundation
 
 let args = CommandLine.arguments
@@ -17,6 +18,8 @@ case "crash-writer" where args.count >= 5:
     try await crashWriter(url: args[2], snapshot: args[3], clients: Int(args[4]) ?? 4)
 case "snapshot" where args.count >= 5:
     try snapshotOnly(n: Int(args[2]) ?? 1_000_000, d: Int(args[3]) ?? 512, path: args[4])
+case "vision-check" where args.count >= 3:
+    visionCheck(pack: args[2] == "-" ? nil : args[2], images: Array(args.dropFirst(3)))
 case "shim-check":
     try shimCheck()
 case "store" where args.count >= 4:
