@@ -23,6 +23,12 @@ start)
     [ -S "$state/mysqld.sock" ] && mariadb --socket="$state/mysqld.sock" -uroot -e "SELECT 1" >/dev/null 2>&1 && break
     sleep 0.5
   done
+  if ! mariadb --socket="$state/mysqld.sock" -uroot -e "SELECT 1" >/dev/null 2>&1; then
+    # A port already taken (another test server left running, say) is the usual cause.
+    echo "mariadb-test-server: MariaDB did not start on 127.0.0.1:$port; the end of its log:" >&2
+    tail -n 5 "$state/error.log" >&2 || true
+    exit 1
+  fi
   mariadb --socket="$state/mysqld.sock" -uroot <<SQL
 CREATE DATABASE IF NOT EXISTS likeness_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 CREATE USER IF NOT EXISTS 'likeness'@'127.0.0.1' IDENTIFIED BY 'likeness';

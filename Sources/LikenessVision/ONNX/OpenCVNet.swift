@@ -68,9 +68,12 @@ public final class OpenCVNet: Sendable {
         }
     }
 
-    /// OpenCV's messages span several lines with source paths; the first says what went wrong.
+    /// OpenCV's messages span several lines and start with its source path; the part after
+    /// "error:" says what went wrong.
     static func firstLine(_ message: String) -> String {
         let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        return lines.first { $0.contains("error:") } ?? lines.first ?? message
+        let line = lines.first { $0.contains("error:") } ?? lines.first ?? message
+        guard let marker = line.range(of: "error: ") else { return line }
+        return String(line[marker.upperBound...])
     }
 }

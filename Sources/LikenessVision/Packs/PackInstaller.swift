@@ -58,6 +58,12 @@ public struct PackInstaller: Sendable {
         }
         var installedFiles: [String] = []
         for download in entry.downloads {
+            // A file already fetched and renamed by an earlier, interrupted attempt is kept.
+            if let name = download.saveAs, name != download.fileName,
+               (try? FileDigest.sha256(path: staging + "/" + name)) == download.sha256 {
+                installedFiles.append(name)
+                continue
+            }
             let fetched = try fetch(download, into: staging)
             if let name = download.saveAs {
                 if name != download.fileName { try move(fetched, to: staging + "/" + name) }
