@@ -5,6 +5,7 @@
 //   likeness-bench crash-writer DBURL SNAPSHOT N     concurrent enrollment until killed (crash tests)
 //   likeness-bench store DBURL FACES                 enrollment writes/s and start-up time
 //   likeness-bench vision-check PACK|- IMAGES...     every feature on each image, for valgrind
+//   likeness-bench throughput PACK|- THREADS ROUNDS IMAGES...   images/s with THREADS sharing one pipeline
 import Foundation
 
 let args = CommandLine.arguments
@@ -20,6 +21,9 @@ case "snapshot" where args.count >= 5:
     try snapshotOnly(n: Int(args[2]) ?? 1_000_000, d: Int(args[3]) ?? 512, path: args[4])
 case "vision-check" where args.count >= 3:
     visionCheck(pack: args[2] == "-" ? nil : args[2], images: Array(args.dropFirst(3)))
+case "throughput" where args.count >= 6:
+    try throughput(pack: args[2] == "-" ? nil : args[2], threads: Int(args[3]) ?? 1, rounds: Int(args[4]) ?? 1,
+                   images: Array(args.dropFirst(5)))
 case "shim-check":
     try shimCheck()
 case "store" where args.count >= 4:
