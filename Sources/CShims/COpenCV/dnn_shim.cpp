@@ -118,18 +118,22 @@ int lcv_net_forward(lcv_net *net, const float *input, const int *shape, int ndim
 
 void lcv_floats_free(float *values) { std::free(values); }
 
-int lcv_yunet_create(const char *path, float score_threshold, float nms_threshold, int top_k, lcv_yunet **out,
-                     char *err, size_t errlen) {
+int lcv_yunet_create(const char *path, int width, int height, float score_threshold, float nms_threshold, int top_k,
+                     lcv_yunet **out, char *err, size_t errlen) {
     if (out == nullptr || path == nullptr) return LCV_ERR_ARGUMENT;
     *out = nullptr;
+    if (width <= 0 || height <= 0) {
+        set_error(err, errlen, "invalid input size");
+        return LCV_ERR_ARGUMENT;
+    }
     return guarded(err, errlen, LCV_ERR_RUNTIME, [&]() -> int {
-        // The input size is set per image; 320x320 is only the starting value.
-        auto detector = cv::FaceDetectorYN::create(path, "", cv::Size(320, 320), score_threshold, nms_threshold, top_k);
+        const cv::Size size(width, height);
+        auto detector = cv::FaceDetectorYN::create(path, "", size, score_threshold, nms_threshold, top_k);
         if (detector.empty()) {
             set_error(err, errlen, "OpenCV could not create the YuNet detector");
             return LCV_ERR_RUNTIME;
         }
-        *out = new lcv_yunet{detector, cv::Size(320, 320)};
+        *out = new lcv_yunet{detector, size};
         return LCV_OK;
     });
 }

@@ -8,38 +8,44 @@ public struct Tensor: Sendable, Equatable {
     public var values: [Float]
 }
 
-/// An ONNX network run by OpenCV DNN. A forward pass keeps state in the network, so passes are
-/// serialised; several networks run in parallel.
+/// An ONNX network run by OpenCV DNN. A forward pass keeps state in the network, so each copy
+/// runs one pass at a time; a few copies let several images through at once.
 public final class OpenCVNet: Sendable {
     public let path: String
     public let outputNames: [String]
-    private let net: Mutex<NativeHandle>
+    private let net: HandlePool
 
     /// Loads `path`; a missing, truncated or non-ONNX file is a `ModelLoadError` naming it.
-    public init(path: String) throws {
+    /// `copies`: how many passes may run at once (default: one per core, up to four).
+    public init(path: String, copies: Int? = nil) throws {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ModelLoadError(path: path, reason: "file not found")
         }
         NativeRuntime.configure()
-        var out: OpaquePointer?
-        do {
-            try NativeError.check("opencv") { lcv_net_load(path, &out, $0, $1) }
-        } catch {
-            throw ModelLoadError(path: path, reason: "not a loadable ONNX model (\(Self.firstLine(error.message)))")
+        let pool = try HandlePool(copies: copies ?? HandlePool.defaultCopies) { () throws -> NativeHandle in
+            var out: OpaquePointer?
+            do {
+                try NativeError.check("opencv") { lcv_net_load(path, &out, $0, $1) }
+            } catch {
+                let message = (error as? NativeError)?.message ?? "\(error)"
+                throw ModelLoadError(path: path, reason: "not a loadable ONNX model (\(Self.firstLine(message)))")
+            }
+            return NativeHandle(out!, free: lcv_net_free)
         }
-        let handle = NativeHandle(out!, free: lcv_net_free)
         var buffer = [CChar](repeating: 0, count: 4096)
         do {
-            try NativeError.check("opencv") { err, len in
-                buffer.withUnsafeMutableBufferPointer { lcv_net_output_names(handle.pointer, $0.baseAddress, $0.count, err, len) }
+            try pool.with { handle in
+                try NativeError.check("opencv") { err, len in
+                    buffer.withUnsafeMutableBufferPointer { lcv_net_output_names(handle.pointer, $0.baseAddress, $0.count, err, len) }
+                }
             }
         } catch {
-            throw ModelLoadError(path: path, reason: error.message)
+            throw ModelLoadError(path: path, reason: "\(error)")
         }
         let joined = buffer.withUnsafeBufferPointer { String(decoding: $0.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         self.path = path
         self.outputNames = joined.split(separator: "\n").map(String.init)
-        self.net = Mutex(handle)
+        self.net = pool
     }
 
     /// Runs one input tensor; returns the named outputs (nil: the default output) in order.
@@ -53,7 +59,7 @@ public final class OpenCVNet: Sendable {
         // strdup'ed names: C needs stable pointers for the whole call.
         let names = outputs.map { $0.map { strdup($0) } ?? nil }
         defer { names.forEach { free($0) } }
-        try net.withLock { net in
+        try net.with { net in
             try NativeError.check("opencv") { err, len in
                 var cNames = names.map { UnsafePointer($0) }
                 return lcv_net_forward(net.pointer, input, dims, Int32(dims.count), &cNames, Int32(count),

@@ -27,14 +27,14 @@ public final class YuNetDetector: FaceDetector {
     }
 
     public let options: Options
-    /// One canvas size and the detector fixed to it.
+    /// One canvas size and the detectors fixed to it.
     private final class Canvas: Sendable {
         let side: Int
-        let native: Mutex<NativeHandle>
+        let native: HandlePool
 
-        init(side: Int, native: NativeHandle) {
+        init(side: Int, native: HandlePool) {
             self.side = side
-            self.native = Mutex(native)
+            self.native = native
         }
     }
 
@@ -59,15 +59,20 @@ public final class YuNetDetector: FaceDetector {
         NativeRuntime.configure()
         var canvases: [Canvas] = []
         for side in Self.canvasSides(options.inputSize) {
-            var out: OpaquePointer?
-            do {
-                try NativeError.check("opencv") {
-                    lcv_yunet_create(modelPath, options.scoreThreshold, options.nmsThreshold, 5000, &out, $0, $1)
+            let pool = try HandlePool(copies: HandlePool.defaultCopies) { () throws -> NativeHandle in
+                var out: OpaquePointer?
+                do {
+                    try NativeError.check("opencv") {
+                        lcv_yunet_create(modelPath, Int32(side), Int32(side), options.scoreThreshold, options.nmsThreshold, 5000,
+                                         &out, $0, $1)
+                    }
+                } catch {
+                    let message = (error as? NativeError)?.message ?? "\(error)"
+                    throw ModelLoadError(path: modelPath, reason: "not a loadable YuNet model (\(OpenCVNet.firstLine(message)))")
                 }
-            } catch {
-                throw ModelLoadError(path: modelPath, reason: "not a loadable YuNet model (\(OpenCVNet.firstLine(error.message)))")
+                return NativeHandle(out!, free: lcv_yunet_free)
             }
-            canvases.append(Canvas(side: side, native: NativeHandle(out!, free: lcv_yunet_free)))
+            canvases.append(Canvas(side: side, native: pool))
         }
         self.options = options
         self.canvases = canvases
@@ -98,7 +103,7 @@ public final class YuNetDetector: FaceDetector {
             scaled = Pixels(width: image.width, height: image.height, bgr: image.bgr)
         }
         let input = Self.canvas(scaled, side: side)
-        let rows = try canvas.native.withLock { native throws -> [Float] in
+        let rows = try canvas.native.with { native throws -> [Float] in
             var faces: UnsafeMutablePointer<Float>?
             var count: Int32 = 0
             try NativeError.check("opencv") { err, len in

@@ -75,8 +75,10 @@ void lcv_floats_free(float *values);
 /// OpenCV's YuNet face detector (cv::FaceDetectorYN; the 2022mar model for OpenCV 4.6).
 typedef struct lcv_yunet lcv_yunet;
 
-int lcv_yunet_create(const char *path, float score_threshold, float nms_threshold, int top_k, lcv_yunet **out,
-                     char *err, size_t errlen);
+/// `width` x `height` is the input size it starts with; a detector whose size never changes
+/// afterwards avoids FaceDetectorYN 4.6's dependence on earlier sizes.
+int lcv_yunet_create(const char *path, int width, int height, float score_threshold, float nms_threshold, int top_k,
+                     lcv_yunet **out, char *err, size_t errlen);
 void lcv_yunet_free(lcv_yunet *detector);
 
 /// Detects faces in a packed BGR image. `faces` gets a malloc'ed array of `count` rows of 15
