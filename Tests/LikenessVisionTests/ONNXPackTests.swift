@@ -1,6 +1,8 @@
+import Dispatch
 import Foundation
 import LikenessCore
 import LikenessVision
+import Synchronization
 import Testing
 
 /// The ONNX packs on the real models of ../shared/models.
@@ -154,6 +156,38 @@ struct ONNXPackTests {
             _ = try detector.detect(in: Image(width: w, height: h, bgr: [UInt8](repeating: 30, count: w * h * 3)))
             #expect(try detector.detect(in: grey).isEmpty, "after \(w)x\(h)")
             #expect(try detector.detect(in: photo) == reference, "after \(w)x\(h)")
+        }
+    }
+
+    /// Several threads sharing a pipeline (as the server's workers do) get exactly the answers
+    /// one thread gets: each takes its own copy of a network, and no copy changes shape.
+    @Test(arguments: packs)
+    func concurrentAnalysesMatchSequentialOnes(pack: String) throws {
+        let pipeline = try Fixtures.packPipeline(pack)
+        let paths = ["insightface/t1.jpg", "deepface/couple.jpg", "face_recognition/obama-240p.jpg", "spoof/image_F1.jpg",
+                     "face_recognition/two_people.jpg", "deepface/img1.jpg", "nofaces/view.jpg", "spoof/image_T1.jpg"]
+        let images = try paths.map { try Fixtures.bytes($0) }
+        let options = AnalysisOptions(liveness: true)
+        @Sendable func signature(_ a: ImageAnalysis) -> [[Double]] {
+            a.faces.map { f in [f.detection.box.x, f.detection.box.y, f.detection.score, f.liveness?.score ?? -1]
+                + (f.embedding?.vector.map(Double.init) ?? []) }
+        }
+        let expected = try images.map { signature(try pipeline.analyzeNow($0, options: options)) }
+        let results = Mutex<[Int: [[Double]]]>([:])
+        let jobs = Array(images.indices) + Array(images.indices.reversed())
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+            let i = jobs[j]
+            if let analysis = try? pipeline.analyzeNow(images[i], options: options) {
+                let s = signature(analysis)
+                results.withLock { all in
+                    if let seen = all[i], seen != s { all[-1 - i] = s } else { all[i] = s }
+                }
+            }
+        }
+        let all = results.withLock { $0 }
+        for i in images.indices {
+            #expect(all[i] == expected[i], "\(paths[i]) differs when run concurrently")
+            #expect(all[-1 - i] == nil, "\(paths[i]) gave two different answers")
         }
     }
 }
