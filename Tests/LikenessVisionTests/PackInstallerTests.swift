@@ -86,6 +86,10 @@ struct PackInstallerTests {
         #expect(pack.pack.recognizer.model.sha256 == Self.sha["mobilefacenet_128.onnx"])
         #expect(pack.verify().isEmpty)
         #expect(registry.installed().first?.pack.name == "local-yunet-mobilefacenet")
+        // A staging folder left by an interrupted install is never taken for an installed pack.
+        try FileManager.default.createDirectory(atPath: dir + "/.other.partial", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: installed + "/pack.json", toPath: dir + "/.other.partial/pack.json")
+        #expect(registry.installed().map(\.pack.name).filter { $0 == "local-yunet-mobilefacenet" }.count == 1)
         let pipeline = try FacePipeline.load(pack)
         #expect(pipeline.capabilities.liveness && pipeline.recognizer.dimension == 128)
         #expect(try pipeline.analyzeNow(try Fixtures.bytes("spoof/image_T1.jpg"), options: AnalysisOptions(liveness: true)).faces.first?.liveness?.isReal == true)

@@ -14,7 +14,8 @@ public struct PackRegistry: Sendable {
     public func installed() -> [InstalledPack] {
         var found: [InstalledPack] = []
         let names = (try? FileManager.default.contentsOfDirectory(atPath: modelDirectory)) ?? []
-        for name in names.sorted() {
+        // Dot folders are the installer's staging and backup copies, never packs in use.
+        for name in names.sorted() where !name.hasPrefix(".") {
             let file = "\(modelDirectory)/\(name)/\(InstalledPack.fileName)"
             if FileManager.default.fileExists(atPath: file), let pack = try? InstalledPack.read(path: file) {
                 found.append(pack)
