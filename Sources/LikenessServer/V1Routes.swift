@@ -28,16 +28,20 @@ struct V1Routes: Sendable {
         var image_id: Int64
     }
 
+    /// A detected face's fields, then whether it was a spoof and its matches, in one object.
     struct IdentifiedFace: Encodable {
-        var box: [Double]
-        var score: Double
-        var landmarks: [[Double]]
-        var liveness: LivenessDTO?
-        var age: Int?
-        var gender: String?
+        var face: FaceBoxDTO
         /// True when anti-spoofing is on and the face failed it: it was not searched.
         var spoof: Bool?
         var matches: [MatchDTO]
+        enum CodingKeys: String, CodingKey { case spoof, matches }
+
+        func encode(to encoder: any Encoder) throws {
+            try face.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(spoof, forKey: .spoof)
+            try c.encode(matches, forKey: .matches)
+        }
     }
 
     struct IdentifyDTO: Encodable {
@@ -161,10 +165,8 @@ struct V1Routes: Sendable {
             let (analysis, matches) = try await ops.identify(try form.image(limit: configuration.maxUploadBytes), k: k, threshold: threshold,
                                                              liveness: form.bool("liveness"), attributes: form.bool("attributes"))
             let faces = matches.map { m in
-                let d = FaceBoxDTO(m.face)
                 let spoof = ops.enforcesLiveness ? m.face.liveness?.isReal == false : nil
-                return IdentifiedFace(box: d.box, score: d.score, landmarks: d.landmarks, liveness: d.liveness, age: d.age,
-                                      gender: d.gender, spoof: spoof, matches: m.candidates.map {
+                return IdentifiedFace(face: FaceBoxDTO(m.face), spoof: spoof, matches: m.candidates.map {
                     MatchDTO(class_id: $0.person.classID, name: $0.person.name, info: $0.person.info, similarity: rounded($0.similarity), image_id: $0.faceID)
                 })
             }
