@@ -15,7 +15,9 @@ fi
 LIKENESS_DATA_DIR="$tmp" LIKENESS_MODEL_DIR="${LIKENESS_MODEL_DIR:-$(pwd)/data/models}" \
   "$bin" serve --port "$port" --queue 64 >"$tmp/server.log" 2>&1 </dev/null &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$tmp"' EXIT
+# A server that died during the run shows its log's end, so a crash is never just a failed check.
+trap 'if ! kill -0 $server 2>/dev/null; then echo "api conformance: the server exited during the run; its log ends:" >&2; grep -a -A40 "Fatal error\|crashed:" "$tmp/server.log" | head -80 >&2; fi
+      kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 base="http://127.0.0.1:$port"
 curl -sf -X POST "$base/api/register" -H 'Content-Type: application/json' \
