@@ -47,6 +47,9 @@ struct MultipartForm: Sendable {
     }
 
     static func parse(_ body: ByteBuffer, boundary: String) throws -> MultipartForm {
+        guard headerNamesAreASCII(Array(body.readableBytesView), boundary: Array(boundary.utf8)) else {
+            throw APIError.badRequest("malformed_multipart", "a multipart header name is not ASCII")
+        }
         final class State {
             var parts: [(name: String, part: Part)] = []
             var headers: [(String, String)] = []
@@ -74,6 +77,43 @@ struct MultipartForm: Sendable {
         }
         guard state.completed > 0 else { throw APIError.badRequest("malformed_multipart", "the multipart body has no complete part") }
         return MultipartForm(parts: state.parts)
+    }
+
+    /// MultipartKit 4.7 looks header-name bytes up in a 128-entry table and traps on any byte
+    /// above 127 (a crash that a fuzzer found), so header names are checked first. Only the names:
+    /// header values may carry UTF-8 (filename="ảnh.jpg"), and part bodies anything.
+    static func headerNamesAreASCII(_ body: [UInt8], boundary: [UInt8]) -> Bool {
+        let delimiter = Array("--".utf8) + boundary
+        var i = 0
+        while let start = find(delimiter, in: body, from: i) {
+            var p = start + delimiter.count
+            // The closing delimiter ends the body; anything after it is ignored by the parser too.
+            if p + 1 < body.count, body[p] == UInt8(ascii: "-"), body[p + 1] == UInt8(ascii: "-") { return true }
+            // Skip the rest of the delimiter line, then read header lines up to the blank one.
+            while p < body.count, body[p] != UInt8(ascii: "\n") { p += 1 }
+            p += 1
+            while p < body.count {
+                var end = p
+                while end < body.count, body[end] != UInt8(ascii: "\n") { end += 1 }
+                let line = body[p..<end].last == UInt8(ascii: "\r") ? body[p..<(end - 1)] : body[p..<end]
+                if line.isEmpty { break }
+                let name = line.prefix { $0 != UInt8(ascii: ":") }
+                if name.contains(where: { $0 >= 0x80 }) { return false }
+                p = end + 1
+            }
+            i = p
+        }
+        return true
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard let first = needle.first, haystack.count >= needle.count else { return nil }
+        var i = start
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first, haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// A parameter of a Content-Disposition header, such as name="file".

@@ -374,4 +374,21 @@ import Testing
             #expect(status["anti_spoofing"] as? Bool == true && status["liveness_available"] as? Bool == false)
         }
     }
+
+    /// Non-ASCII bytes in a multipart header name crashed MultipartKit (found by schemathesis):
+    /// they are a 400 now, while UTF-8 in header values (file names) still works.
+    @Test func nonASCIIMultipartHeaderNamesAreRejected() async throws {
+        try await Harness().run { client in
+            let (_, _, viewer) = try await tokens(client)
+            var headers = auth(viewer)
+            headers[.contentType] = "multipart/form-data; boundary=BOUNDARY"
+            for body in ["--BOUNDARY\r\n\u{CF}D--BOUNDARY--\r\n", "--BOUNDARY\r\nN\u{E4}me: x\r\n\r\ndata\r\n--BOUNDARY--\r\n"] {
+                let r = try await client.execute(uri: "/v1/detect", method: .post, headers: headers, body: ByteBuffer(string: body))
+                #expect(r.status == .badRequest && errorCode(r) == "malformed_multipart", "\(r.status)")
+            }
+            let named = "--BOUNDARY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\u{1EA3}nh.jpg\"\r\n\r\nFACE:alice\r\n--BOUNDARY--\r\n"
+            let ok = try await client.execute(uri: "/v1/detect", method: .post, headers: headers, body: ByteBuffer(string: named))
+            #expect(ok.status == .ok)
+        }
+    }
 }
