@@ -58,27 +58,24 @@ public struct InstalledPack: Sendable, Equatable {
     /// Optional parts (liveness, age/gender) whose files are absent: the rest of the pack works
     /// without them, and results say those features are unavailable.
     public func missingExtras() -> [ModelLoadError] {
-        var missing: [ModelLoadError] = []
-        for m in pack.liveness?.models ?? [] where !FileManager.default.fileExists(atPath: path(of: m.model)) {
-            missing.append(ModelLoadError(path: path(of: m.model), reason: "liveness model file not found; liveness is unavailable"))
+        let liveness = (pack.liveness?.models ?? []).map(\.model).filter(isAbsent).map {
+            ModelLoadError(path: path(of: $0), reason: "liveness model file not found; liveness is unavailable")
         }
-        if let a = pack.attributes, !FileManager.default.fileExists(atPath: path(of: a.model)) {
-            missing.append(ModelLoadError(path: path(of: a.model), reason: "age/gender model file not found; age/gender is unavailable"))
+        let attributes = [pack.attributes?.model].compactMap { $0 }.filter(isAbsent).map {
+            ModelLoadError(path: path(of: $0), reason: "age/gender model file not found; age/gender is unavailable")
         }
-        return missing
+        return liveness + attributes
     }
 
     /// The pack without the optional parts whose files are absent.
     public func droppingMissingExtras() -> InstalledPack {
         var copy = self
-        if let models = pack.liveness?.models, models.contains(where: { !FileManager.default.fileExists(atPath: path(of: $0.model)) }) {
-            copy.pack.liveness = nil
-        }
-        if let a = pack.attributes, !FileManager.default.fileExists(atPath: path(of: a.model)) {
-            copy.pack.attributes = nil
-        }
+        if pack.liveness?.models.contains(where: { isAbsent($0.model) }) == true { copy.pack.liveness = nil }
+        if let a = pack.attributes, isAbsent(a.model) { copy.pack.attributes = nil }
         return copy
     }
+
+    private func isAbsent(_ file: ModelPack.File) -> Bool { !FileManager.default.fileExists(atPath: path(of: file)) }
 
     public static let decoder: JSONDecoder = {
         let d = JSONDecoder()
