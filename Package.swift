@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.2.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.1.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .target(name: "LikenessCore"),
@@ -74,9 +76,10 @@ let package = Package(
             dependencies: [
                 "LikenessCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,6 +106,9 @@ let package = Package(
             dependencies: [
                 "LikenessServer", "LikenessCore", "LikenessVision", "LikenessStore", "LikenessIndex",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // MultipartKit only as an oracle: well-formed bodies must parse as it parses them.
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(name: "LikenessStoreTests", dependencies: ["LikenessStore", "LikenessIndex", "LikenessCore"]),

@@ -37,8 +37,11 @@ public struct APIKey: Sendable, Equatable {
     public var keyHash: String
     public var createdAt: Int64
     public var revokedAt: Int64?
+    /// Milliseconds since 1970 after which the key no longer works; nil for never.
+    public var expiresAt: Int64?
 
-    public init(id: Int64, accountID: Int64, name: String, prefix: String, keyHash: String, createdAt: Int64, revokedAt: Int64?) {
+    public init(id: Int64, accountID: Int64, name: String, prefix: String, keyHash: String, createdAt: Int64, revokedAt: Int64?,
+                expiresAt: Int64? = nil) {
         self.id = id
         self.accountID = accountID
         self.name = name
@@ -46,6 +49,7 @@ public struct APIKey: Sendable, Equatable {
         self.keyHash = keyHash
         self.createdAt = createdAt
         self.revokedAt = revokedAt
+        self.expiresAt = expiresAt
     }
 }
 
@@ -54,9 +58,12 @@ public protocol AccountStore: Sendable {
     func account(username: String) async throws -> Account?
     func account(id: Int64) async throws -> Account?
     func accountCount() async throws -> Int
+    /// Creates an admin only if there is no account yet, counting and inserting in one
+    /// transaction; nil when another account exists (two racing first registrations get one admin).
+    func createFirstAdmin(username: String, passwordHash: String) async throws -> Account?
     func updateAccount(id: Int64, passwordHash: String?, role: Role?, disabled: Bool?) async throws -> Account
-    func createAPIKey(accountID: Int64, name: String, prefix: String, keyHash: String) async throws -> APIKey
-    /// A live (not revoked) key by its hash, with its account.
+    func createAPIKey(accountID: Int64, name: String, prefix: String, keyHash: String, expiresAt: Int64?) async throws -> APIKey
+    /// A live (neither revoked nor expired) key by its hash, with its account.
     func apiKey(hash: String) async throws -> (APIKey, Account)?
     func apiKeys(accountID: Int64) async throws -> [APIKey]
     func revokeAPIKey(id: Int64, accountID: Int64) async throws

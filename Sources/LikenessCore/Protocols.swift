@@ -44,7 +44,9 @@ extension FaceEmbedder {
 public protocol FaceAnalyzer: Sendable {
     var recognizer: RecognizerInfo { get }
     var capabilities: AnalyzerCapabilities { get }
-    func analyze(_ encoded: [UInt8], options: AnalysisOptions) async throws -> ImageAnalysis
+    /// Blocks the calling thread for the whole analysis (native code that cannot be
+    /// interrupted): run it on a `BlockingExecutor`, never on the cooperative pool.
+    func analyzeNow(_ encoded: [UInt8], options: AnalysisOptions) throws -> ImageAnalysis
 }
 
 extension FaceAnalyzer {

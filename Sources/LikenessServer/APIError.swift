@@ -51,9 +51,18 @@ public struct APIError: HTTPResponseError, Sendable {
             case let .conflict(m): return APIError(.conflict, "conflict", m)
             case let .notFound(m): return APIError(.notFound, "not_found", m)
             case let .invalid(m): return APIError(.badRequest, "invalid", m)
-            case let .unavailable(m): return APIError(.serviceUnavailable, "database_unavailable", m, retryAfter: 5)
-            case let .storageFull(m): return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "storage_full", m)
+            // The store's own words name hosts, users and SQL: they go to the log, never to clients.
+            case .unavailable: return APIError(.serviceUnavailable, "database_unavailable", "the database is unavailable; try again shortly", retryAfter: 5)
+            case .storageFull: return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "storage_full",
+                                               "the server's storage is full; nothing was changed")
             }
+        case let e as BlockingExecutor.Rejection:
+            switch e {
+            case .busy: return APIError(.serviceUnavailable, "busy", "the server is busy; try again shortly", retryAfter: 2)
+            case .shutDown: return APIError(.serviceUnavailable, "shutting_down", "the server is shutting down", retryAfter: 5)
+            }
+        case is CancellationError:
+            return APIError(.serviceUnavailable, "timeout", "the request was cancelled before it finished", retryAfter: 5)
         case let e as VectorIndexError:
             return APIError(.badRequest, "invalid_vector", "\(e)")
         case let e as HTTPError where e.status == .contentTooLarge:

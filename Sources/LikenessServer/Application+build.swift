@@ -1,35 +1,46 @@
 import Hummingbird
 import HummingbirdBcrypt
+import HummingbirdCore
 import LikenessCore
 import Logging
+import NIOCore
 
 /// Builds the HTTP application over the given services (Hummingbird's examples' shape).
 public func buildApplication(
     configuration: ServerConfiguration,
     services: ServerServices,
     logger: Logger = Logger(label: "likeness.server")
-) async -> some ApplicationProtocol {
-    let router = await buildRouter(configuration: configuration, services: services)
+) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(configuration: configuration, services: services)
+    // Idle connections (slowloris, sockets left open) are closed; headers are capped well below
+    // NIO's defaults; past the connection cap, new connections wait in the listen backlog.
+    let http1 = HTTP1Channel.Configuration(
+        idleTimeout: .seconds(Int64(max(1, configuration.idleTimeoutSeconds))),
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100))
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Likeness"),
+        server: .http1(configuration: http1),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Likeness",
+                             availableConnectionsDelegate: MaximumAvailableConnections(max(1, configuration.maxConnections))),
         logger: logger
     )
 }
 
-public func buildRouter(configuration: ServerConfiguration, services: ServerServices) async -> Router<LikenessRequestContext> {
+public func buildRouter(configuration: ServerConfiguration, services: ServerServices,
+                        executors: ServerExecutors? = nil) async throws -> Router<LikenessRequestContext> {
     let secret = configuration.jwtSecret.isEmpty ? TokenService.randomSecret() : configuration.jwtSecret
     let tokens = await TokenService(secret: secret, lifetimeSeconds: configuration.tokenLifetimeSeconds)
-    let pool = InferencePool(workers: configuration.inferenceWorkers, queueLimit: configuration.inferenceQueue)
-    let ops = FaceOperations(services: services, pool: pool, configuration: configuration)
-    let dummyHash = await blocking { Bcrypt.hash("not a password", cost: configuration.bcryptCost) }
+    let executors = executors ?? ServerExecutors(configuration: configuration)
+    let ops = FaceOperations(services: services, executors: executors, configuration: configuration)
+    let dummyHash = try await executors.passwords.run { Bcrypt.hash("not a password", cost: configuration.bcryptCost) }
 
     let router = Router(context: LikenessRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
     router.add(middleware: AuthenticationMiddleware(tokens: tokens, accounts: services.accounts))
     SystemRoutes(services: services).register(router.group())
-    let accounts = AccountRoutes(accounts: services.accounts, tokens: tokens, throttle: LoginThrottle(freeAttempts: configuration.loginFailuresBeforeDelay),
+    let throttle = LoginThrottle(freePerPair: configuration.loginFailuresBeforeDelay, freePerAddress: configuration.loginFailuresPerAddress)
+    let accounts = AccountRoutes(accounts: services.accounts, tokens: tokens, throttle: throttle, passwords: executors.passwords,
                                  configuration: configuration, dummyHash: dummyHash)
     accounts.register(router.group("api"), v1: router.group("v1"))
     LegacyRoutes(ops: ops, configuration: configuration).register(router.group("api"))
@@ -75,15 +86,17 @@ struct SystemRoutes: Sendable {
     }
 }
 
-/// Answers 503 when a request takes longer than the configured time, instead of holding the
-/// client forever. The work itself finishes in the background (native inference cannot be
-/// interrupted), still within the inference pool's bounds.
+/// Answers 503 when a request takes longer than the configured time. The handler's task is
+/// cancelled at the deadline; every wait below it (body reads, the blocking executors, the
+/// database pool) gives up on cancellation, so the answer goes out on time whatever native
+/// code is running, and work still queued for this request never starts.
 struct TimeoutMiddleware: RouterMiddleware {
     typealias Context = LikenessRequestContext
     let seconds: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard seconds > 0 else { return try await next(request, context) }
+        let timedOut = APIError(.serviceUnavailable, "timeout", "the request took longer than \(seconds) s", retryAfter: 5)
         return try await withoutActuallyEscaping(next) { next in
             let box = UncheckedSendable(value: (next, request, context))
             return try await withThrowingTaskGroup(of: Response?.self) { group in
@@ -93,10 +106,12 @@ struct TimeoutMiddleware: RouterMiddleware {
                     return nil
                 }
                 defer { group.cancelAll() }
-                guard let first = try await group.next(), let response = first else {
-                    throw APIError(.serviceUnavailable, "timeout", "the request took longer than \(seconds) s", retryAfter: 5)
+                do {
+                    guard let first = try await group.next(), let response = first else { throw timedOut }
+                    return response
+                } catch is CancellationError {
+                    throw timedOut
                 }
-                return response
             }
         }
     }

@@ -180,28 +180,28 @@ struct LegacyRoutes: Sendable {
             try await ops.deleteFace(id)
             return try json(["message": "image deleted", "image_id": String(id)])
         }
-        api.get("list_nguoi") { _, context in
+        // The original answered every person at once; here a page of at most 1,000 (the whole
+        // list for galleries up to that size), with offset and limit to read on.
+        api.get("list_nguoi") { request, context in
             _ = try context.requireViewer()
-            var all: [PersonInfo] = []
-            var offset = 0
-            while true {
-                let page = try await ops.services.gallery.listPeople(offset: offset, limit: 1000, search: nil)
-                all += page.people.map(PersonInfo.init)
-                offset += page.people.count
-                if page.people.isEmpty || offset >= page.total { break }
-            }
-            return try json(all)
+            let q = request.uri.queryParameters
+            let offset = try intParameter(q.get("offset"), "offset", default: 0, range: 0...Int(Int32.max))
+            let limit = try intParameter(q.get("limit"), "limit", default: 1000, range: 1...1000)
+            let page = try await ops.services.gallery.listPeople(offset: offset, limit: limit, search: nil)
+            var response = try json(page.people.map(PersonInfo.init))
+            response.headers[totalCountHeader] = String(page.total)
+            return response
         }
         api.get("get_image_ids_by_class/:class_id") { _, context in
             _ = try context.requireViewer()
-            let classID = try context.parameters.require("class_id")
+            let classID = try classIDParameter(context)
             let faces = try await ops.services.gallery.faces(classID: classID)
             struct IDs: Encodable { var class_id: String; var image_ids: [Int64] }
             return try json(IDs(class_id: classID, image_ids: faces.map(\.id)))
         }
         api.delete("delete_class/:class_id") { _, context in
             _ = try context.requireOperator()
-            let classID = try context.parameters.require("class_id")
+            let classID = try classIDParameter(context)
             let removed = try await ops.deletePerson(classID)
             struct Deleted: Encodable { var message: String; var class_id: String; var deleted_images: Int }
             return try json(Deleted(message: "class deleted", class_id: classID, deleted_images: removed.count))
@@ -216,10 +216,12 @@ struct LegacyRoutes: Sendable {
         }
         api.post("reset_index") { _, context in
             _ = try context.requireAdmin()
-            try await blockingThrows { try ops.services.index.rebuild() }
+            try await ops.rebuildIndex()
             return try json(IndexStatusDTO(ops))
         }
     }
+
+    private var totalCountHeader: HTTPFields.Element.Name { .init("X-Total-Count")! }
 
     /// image_id from the query string, a form, or a JSON body (the original accepted each).
     func imageID(_ request: Request) async throws -> Int64? {

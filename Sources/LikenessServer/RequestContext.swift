@@ -1,21 +1,29 @@
 import Hummingbird
 import LikenessCore
+import NIOCore
 
 /// Who is calling: an account, authenticated by token or API key.
 public struct Identity: Sendable, Equatable {
     public var accountID: Int64
     public var username: String
     public var role: Role
+    /// Authenticated by an API key rather than a login token (keys cannot mint keys).
+    public var viaAPIKey = false
 }
 
-public struct LikenessRequestContext: RequestContext {
+public struct LikenessRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: Identity?
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         identity = nil
+        remoteAddress = source.channel.remoteAddress
     }
+
+    /// The client's IP address, the key of per-client limits ("local" in in-process tests).
+    var clientAddress: String { remoteAddress?.ipAddress ?? "local" }
 
     /// Uploads are read by the handlers with their own limit.
     public var maxUploadSize: Int { 64 * 1024 * 1024 }

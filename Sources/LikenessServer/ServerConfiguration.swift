@@ -24,6 +24,17 @@ public struct ServerConfiguration: Sendable {
     /// Failed logins for one username allowed before answers slow down.
     public var loginFailuresBeforeDelay = 5
     public var requestTimeoutSeconds = 60
+    /// Threads hashing passwords (bcrypt), and logins allowed to wait for one before 503.
+    public var passwordHashingThreads = 1
+    public var passwordHashingQueue = 8
+    /// Failed logins from one client address, over all usernames, before its answers slow down.
+    public var loginFailuresPerAddress = 20
+    /// Connections open at once; further ones wait in the listen backlog.
+    public var maxConnections = 512
+    /// A connection with no request in progress for this long is closed (slowloris, idle sockets).
+    public var idleTimeoutSeconds = 30
+    /// Files enrolled by one request to POST /v1/people/{class_id}/faces.
+    public var maxFilesPerEnrollment = 10
     /// The original's ENABLE_ANTI_SPOOFING: queries check liveness and report a spoof instead of
     /// a match, and spoofs are not enrolled. Without liveness models it only warns at start-up.
     public var antiSpoofing = false

@@ -27,7 +27,7 @@ struct FaceMatch: Sendable {
 /// search, and write in the database-then-index order.
 struct FaceOperations: Sendable {
     let services: ServerServices
-    let pool: InferencePool
+    let executors: ServerExecutors
     let configuration: ServerConfiguration
 
     var recognizer: RecognizerInfo { services.analyzer.recognizer }
@@ -39,7 +39,7 @@ struct FaceOperations: Sendable {
         let options = AnalysisOptions(embed: embed, maxFaces: configuration.maxFacesPerImage, liveness: liveness,
                                       attributes: attributes)
         do {
-            return try await pool.run { [services] in try await services.analyzer.analyze(image, options: options) }
+            return try await executors.inference.run { [services] in try services.analyzer.analyzeNow(image, options: options) }
         } catch {
             throw APIError.from(error)
         }
@@ -61,7 +61,7 @@ struct FaceOperations: Sendable {
             var candidates: [(Person, FaceID, Float)] = []
             // Several faces of one person may be near; each person is listed once, at its best.
             let wanted = min(configuration.searchK, max(k * 4, k))
-            let hits = try await blockingThrows { [services] in try services.index.search(embedding.vector, k: wanted, minScore: threshold) }
+            let hits = try await executors.index.run { [services] in try services.index.search(embedding.vector, k: wanted, minScore: threshold) }
             for hit in hits {
                 guard let record = try await services.gallery.face(id: hit.id) else { continue }
                 if candidates.contains(where: { $0.0.classID == record.classID }) { continue }
@@ -94,7 +94,7 @@ struct FaceOperations: Sendable {
         }
         let (analysis, face, embedding) = try await largestFace(image, refuseSpoof: true)
         let record = try await services.gallery.addFace(newFace(face, embedding, image), classID: classID)
-        try await blockingThrows { [services] in try services.index.catchUp() }
+        try await catchUp()
         return (record, analysis)
     }
 
@@ -102,19 +102,34 @@ struct FaceOperations: Sendable {
         guard try await services.gallery.face(id: faceID) != nil else { throw APIError.notFound("no image \(faceID)") }
         let (_, face, embedding) = try await largestFace(image, refuseSpoof: true)
         let record = try await services.gallery.replaceFace(id: faceID, with: newFace(face, embedding, image))
-        try await blockingThrows { [services] in try services.index.catchUp() }
+        try await catchUp()
         return record
     }
 
     func deleteFace(_ id: FaceID) async throws {
         try await services.gallery.deleteFace(id: id)
-        try await blockingThrows { [services] in try services.index.catchUp() }
+        try await catchUp()
     }
 
     func deletePerson(_ classID: String) async throws -> [FaceID] {
         let removed = try await services.gallery.deletePerson(classID: classID)
-        try await blockingThrows { [services] in try services.index.catchUp() }
+        try await catchUp()
         return removed
+    }
+
+    /// Brings the index up to the database after a write. It runs to the end even when the
+    /// request is cancelled meanwhile (a timeout): the write is committed, so the index must
+    /// follow it now rather than at the next write.
+    func catchUp() async throws {
+        try await Task { [executors, services] in
+            _ = try await executors.index.run { try services.index.catchUp() }
+        }.value
+    }
+
+    func rebuildIndex() async throws {
+        try await Task { [executors, services] in
+            try await executors.index.run { try services.index.rebuild() }
+        }.value
     }
 
     private func newFace(_ face: AnalyzedFace, _ embedding: Embedding, _ image: [UInt8]) -> NewFace {

@@ -92,7 +92,7 @@ struct V1Routes: Sendable {
         }
         v1.get("people/:class_id") { _, context in
             _ = try context.requireViewer()
-            let classID = try context.parameters.require("class_id")
+            let classID = try classIDParameter(context)
             guard let person = try await ops.services.gallery.person(classID: classID) else { throw APIError.notFound("no person with class_id \(classID)") }
             return try json(PersonDTO(person))
         }
@@ -100,30 +100,33 @@ struct V1Routes: Sendable {
             _ = try context.requireOperator()
             let body = try await decodeJSON(PersonPatch.self, from: request)
             do {
-                let person = try await ops.services.gallery.updatePerson(classID: try context.parameters.require("class_id"), name: body.name, info: body.info)
+                let person = try await ops.services.gallery.updatePerson(classID: try classIDParameter(context), name: body.name, info: body.info)
                 return try json(PersonDTO(person))
             } catch { throw APIError.from(error) }
         }
         v1.delete("people/:class_id") { _, context in
             _ = try context.requireOperator()
             do {
-                let removed = try await ops.deletePerson(try context.parameters.require("class_id"))
+                let removed = try await ops.deletePerson(try classIDParameter(context))
                 return try json(["deleted_faces": removed.count])
             } catch { throw APIError.from(error) }
         }
         v1.get("people/:class_id/faces") { _, context in
             _ = try context.requireViewer()
             do {
-                return try json(try await ops.services.gallery.faces(classID: try context.parameters.require("class_id")).map(FaceRecordDTO.init))
+                return try json(try await ops.services.gallery.faces(classID: try classIDParameter(context)).map(FaceRecordDTO.init))
             } catch { throw APIError.from(error) }
         }
         v1.post("people/:class_id/faces") { request, context in
             _ = try context.requireOperator()
-            let classID = try context.parameters.require("class_id")
+            let classID = try classIDParameter(context)
             guard try await ops.services.gallery.person(classID: classID) != nil else { throw APIError.notFound("no person with class_id \(classID)") }
             let form = try await MultipartForm.read(request, limit: configuration.maxUploadBytes)
             let files = form.all("file") + form.all("files")
             guard !files.isEmpty else { throw APIError.badRequest("file_required", "send one or more images in the field 'file'") }
+            guard files.count <= configuration.maxFilesPerEnrollment else {
+                throw APIError.badRequest("too_many_files", "send at most \(configuration.maxFilesPerEnrollment) images per request")
+            }
             var results: [EnrollResult] = []
             for file in files {
                 do {
@@ -216,7 +219,7 @@ struct V1Routes: Sendable {
         }
         v1.post("index/rebuild") { _, context in
             _ = try context.requireAdmin()
-            try await blockingThrows { try ops.services.index.rebuild() }
+            try await ops.rebuildIndex()
             return try json(IndexStatusDTO(ops))
         }
     }
@@ -225,6 +228,15 @@ struct V1Routes: Sendable {
         guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError.badRequest("invalid_id", "the face id must be an integer") }
         return id
     }
+}
+
+/// The class_id of a path, percent-decoded: ids may hold spaces, any script, or '/' (sent as %2F).
+func classIDParameter(_ context: LikenessRequestContext) throws -> String {
+    let raw = try context.parameters.require("class_id")
+    guard let decoded = raw.removingPercentEncoding, !decoded.isEmpty else {
+        throw APIError.badRequest("invalid_class_id", "the class_id in the path is not valid percent-encoding")
+    }
+    return decoded
 }
 
 func intParameter(_ text: String?, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

@@ -2,8 +2,9 @@ import LikenessCore
 import Dispatch
 import Foundation
 
-/// A bounded set of connections. Blocking database calls run on Dispatch threads, never on
-/// Swift's cooperative pool or an event loop. A connection that failed with `unavailable`
+/// A bounded set of connections. Blocking database calls run on the pool's own
+/// `BlockingExecutor`, one thread per connection, never on Swift's cooperative pool or an
+/// event loop; a caller cancelled while waiting leaves the line. A connection that failed with `unavailable`
 /// is dropped and replaced on next use, so a restarted database server is picked up again.
 final class ConnectionPool: @unchecked Sendable {
     private let make: () throws -> any SQLConnection
@@ -11,11 +12,13 @@ final class ConnectionPool: @unchecked Sendable {
     private let condition = NSCondition()
     private var idle: [any SQLConnection] = []  // guarded by `condition`
     private var open = 0                         // guarded by `condition`
-    private let queue = DispatchQueue(label: "likeness.store", attributes: .concurrent)
+    private let executor: BlockingExecutor
 
     init(capacity: Int, make: @escaping () throws -> any SQLConnection) {
         self.capacity = max(1, capacity)
         self.make = make
+        // As many threads as connections: a thread never parks waiting for one.
+        executor = BlockingExecutor(name: "likeness-store", threads: self.capacity)
     }
 
     /// Runs `body` with a connection on the calling thread, waiting for one if all are busy.
@@ -36,11 +39,7 @@ final class ConnectionPool: @unchecked Sendable {
 
     /// As `withConnection`, on a pool thread.
     func run<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try self.withConnection(body) })
-            }
-        }
+        try await executor.run { try self.withConnection(body) }
     }
 
     private func acquire() throws -> any SQLConnection {

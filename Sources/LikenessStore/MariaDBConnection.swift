@@ -16,6 +16,9 @@ final class MariaDBConnection: SQLConnection {
         var password: String
         var database: String
         var connectTimeout: Int = 5
+        /// A query that neither sends nor receives for this long fails as `unavailable`, instead
+        /// of holding a pool thread forever on a hung server or network.
+        var readWriteTimeout: Int = 30
     }
 
     init(_ options: Options) throws {
@@ -24,6 +27,9 @@ final class MariaDBConnection: SQLConnection {
         var timeout = UInt32(options.connectTimeout)
         _ = mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout)
         _ = mysql_options(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+        var ioTimeout = UInt32(options.readWriteTimeout)
+        _ = mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &ioTimeout)
+        _ = mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &ioTimeout)
         // Affected rows count matched rows, so an update to identical values is not "not found".
         let flags = UInt(CLIENT_FOUND_ROWS)
         guard mysql_real_connect(mysql, options.host, options.user, options.password, options.database,
@@ -32,6 +38,8 @@ final class MariaDBConnection: SQLConnection {
             // deinit closes the handle: the object is fully initialised, so it runs on a throw too.
             throw StoreError.unavailable("MariaDB \(options.host):\(options.port): \(message)")
         }
+        // Strict mode: a value too long or out of range is an error, never silently cut.
+        try executeScript("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'")
     }
 
     deinit { mysql_close(mysql) }
@@ -95,11 +103,14 @@ final class MariaDBConnection: SQLConnection {
 
     static func error(_ code: UInt32, _ message: String) -> StoreError {
         switch code {
-        case 1062, 1451, 1452, 1557, 1586: return .conflict(message)  // duplicate key, foreign key
+        // The server's own words (which may quote values and SQL) stay out of answers to clients.
+        case 1062, 1557, 1586: return .conflict("a record with the same key exists")
+        case 1451, 1452: return .conflict("a foreign key constraint failed")
         case 1021, 1114: return .storageFull(message)  // disk full, table full
         case 3 where message.localizedCaseInsensitiveContains("full"), 1030 where message.localizedCaseInsensitiveContains("full"):
             return .storageFull(message)
-        case 1406, 1366, 1264: return .invalid(message)  // too long, bad value, out of range
+        case 1406: return .invalid("a value is too long")
+        case 1366, 1264: return .invalid("a value is out of range or of the wrong kind")
         default: return .unavailable("MariaDB error \(code): \(message)")
         }
     }

@@ -48,6 +48,8 @@ enum Migrations {
                 """,
                 "CREATE INDEX face_changes_recognizer ON face_changes (recognizer, position)",
             ]),
+            // API keys may expire.
+            (2, ["ALTER TABLE api_keys ADD COLUMN expires_at BIGINT NULL"]),
         ]
     }
 

@@ -9,11 +9,11 @@ extension SQLStore {
                 createdAt: r[5].int ?? 0, updatedAt: r[6].int ?? 0)
     }
 
-    static let keyColumns = "id, account_id, name, prefix, key_hash, created_at, revoked_at"
+    static let keyColumns = "id, account_id, name, prefix, key_hash, created_at, revoked_at, expires_at"
 
     static func key(_ r: SQLRow) -> APIKey {
         APIKey(id: r[0].int ?? 0, accountID: r[1].int ?? 0, name: r[2].text ?? "", prefix: r[3].text ?? "",
-               keyHash: r[4].text ?? "", createdAt: r[5].int ?? 0, revokedAt: r[6].int)
+               keyHash: r[4].text ?? "", createdAt: r[5].int ?? 0, revokedAt: r[6].int, expiresAt: r[7].int)
     }
 
     public func createAccount(username: String, passwordHash: String, role: Role) async throws -> Account {
@@ -27,6 +27,23 @@ extension SQLStore {
                 return Account(id: id, username: username, passwordHash: passwordHash, role: role, disabled: false, createdAt: t, updatedAt: t)
             } catch StoreError.conflict {
                 throw StoreError.conflict("the username \(username) is taken")
+            }
+        }
+    }
+
+    public func createFirstAdmin(username: String, passwordHash: String) async throws -> Account? {
+        guard !username.isEmpty, username.utf8.count <= 64 else { throw StoreError.invalid("username must be 1-64 bytes") }
+        return try await pool.run { c in
+            try c.transaction { () throws -> Account? in
+                // Lock a row every writer of this kind must take (SQLite's BEGIN IMMEDIATE already
+                // serialises; on MariaDB the UPDATE holds the row lock until commit).
+                try c.execute("UPDATE change_log_head SET position = position WHERE id = 1", [])
+                guard (try c.query("SELECT COUNT(*) FROM accounts", []).first?[0].int ?? 0) == 0 else { return nil }
+                let t = now()
+                let (_, id) = try c.execute(
+                    "INSERT INTO accounts (username, password_hash, role, disabled, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)",
+                    [.text(username), .text(passwordHash), .text(Role.admin.rawValue), .int(t), .int(t)])
+                return Account(id: id, username: username, passwordHash: passwordHash, role: .admin, disabled: false, createdAt: t, updatedAt: t)
             }
         }
     }
@@ -61,14 +78,15 @@ extension SQLStore {
         }
     }
 
-    public func createAPIKey(accountID: Int64, name: String, prefix: String, keyHash: String) async throws -> APIKey {
+    public func createAPIKey(accountID: Int64, name: String, prefix: String, keyHash: String, expiresAt: Int64?) async throws -> APIKey {
         try await pool.run { c in
             let t = now()
             do {
                 let (_, id) = try c.execute(
-                    "INSERT INTO api_keys (account_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                    [.int(accountID), .text(name), .text(prefix), .text(keyHash), .int(t)])
-                return APIKey(id: id, accountID: accountID, name: name, prefix: prefix, keyHash: keyHash, createdAt: t, revokedAt: nil)
+                    "INSERT INTO api_keys (account_id, name, prefix, key_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [.int(accountID), .text(name), .text(prefix), .text(keyHash), .int(t), expiresAt.map(SQLValue.int) ?? .null])
+                return APIKey(id: id, accountID: accountID, name: name, prefix: prefix, keyHash: keyHash, createdAt: t, revokedAt: nil,
+                              expiresAt: expiresAt)
             } catch StoreError.conflict(let message) {
                 // The only foreign key: the account.
                 throw message.localizedCaseInsensitiveContains("foreign") ? StoreError.notFound("no account \(accountID)") : StoreError.conflict(message)
@@ -78,8 +96,10 @@ extension SQLStore {
 
     public func apiKey(hash: String) async throws -> (APIKey, Account)? {
         try await pool.run { c in
-            guard let k = try c.query("SELECT \(Self.keyColumns) FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", [.text(hash)])
-                .first.map(Self.key),
+            guard let k = try c.query("""
+                    SELECT \(Self.keyColumns) FROM api_keys
+                    WHERE key_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+                    """, [.text(hash), .int(now())]).first.map(Self.key),
                 let a = try c.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?", [.int(k.accountID)]).first.map(Self.account)
             else { return nil }
             return (k, a)

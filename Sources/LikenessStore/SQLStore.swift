@@ -38,6 +38,12 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
 
     static func validate(classID: String) throws {
         guard !classID.isEmpty, classID.utf8.count <= 191 else { throw StoreError.invalid("class_id must be 1-191 bytes") }
+        // SQLite's C API stops at a NUL and MariaDB ignores trailing spaces in comparisons, so
+        // such ids would name another person than the one stored.
+        guard !classID.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+              classID.last?.isWhitespace != true, classID.first?.isWhitespace != true else {
+            throw StoreError.invalid("class_id must have no control characters and no leading or trailing spaces")
+        }
     }
 
     public func createPerson(classID: String, name: String, info: String) async throws -> Person {

@@ -61,16 +61,6 @@ public final class FacePipeline: FaceAnalyzer {
         return ImageAnalysis(width: image.width, height: image.height, faces: analyzed, timings: timings)
     }
 
-    /// Runs the work on a Dispatch thread, keeping the blocking native calls off Swift's
-    /// cooperative pool.
-    public func analyze(_ encoded: [UInt8], options: AnalysisOptions) async throws -> ImageAnalysis {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try self.analyzeNow(encoded, options: options) })
-            }
-        }
-    }
-
     /// Largest first (ties broken by position, so the order is deterministic), without faces
     /// below the minimum size, at most `maxFaces`.
     static func select(_ faces: [DetectedFace], options: AnalysisOptions) -> [DetectedFace] {

@@ -27,6 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between index snapshots when the gallery changed (default 300).") var snapshotInterval: Int?
     @Option(help: "Faces analysed per image, largest first ($LIKENESS_MAX_FACES; default 20).") var maxFaces: Int?
     @Option(help: "Seconds before a request is answered 503 ($LIKENESS_REQUEST_TIMEOUT; default 60).") var requestTimeout: Int?
+    @Option(help: "Connections open at once; more wait in the backlog ($LIKENESS_MAX_CONNECTIONS; default 512).") var maxConnections: Int?
+    @Option(help: "Seconds before an idle connection is closed ($LIKENESS_IDLE_TIMEOUT; default 30).") var idleTimeout: Int?
     @Option(help: "Model pack name or file ($LIKENESS_PACK; default: the best installed, see `likeness models list`).") var pack: String?
     @Option(help: "Check liveness on queries and enrolment, reporting spoofs ($ENABLE_ANTI_SPOOFING; default false).") var antiSpoofing: Bool?
     @Option(help: "Liveness score below which a face is a spoof ($ANTI_SPOOFING_THRESHOLD; default: the pack's, 0.7).") var antiSpoofingThreshold: Double?
@@ -37,31 +39,50 @@ struct ServeCommand: AsyncParsableCommand {
         func setting(_ flag: String?, _ envNames: [String], _ key: String) -> String? {
             flag ?? envNames.lazy.compactMap { env[$0] }.first { !$0.isEmpty } ?? file[key]
         }
+        /// An integer setting; a value that is not one stops start-up with its name, never a default.
+        func int(_ flag: Int?, _ envNames: [String], _ key: String, default value: Int, range: ClosedRange<Int> = 0...Int.max) throws -> Int {
+            guard let text = setting(flag.map(String.init), envNames, key) else { return value }
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
+                throw ValidationError("\((envNames.first ?? key)) = '\(text)' is not an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return n
+        }
+        func bool(_ flag: Bool?, _ envNames: [String], _ key: String) throws -> Bool {
+            guard let text = setting(flag.map { String($0) }, envNames, key)?.lowercased() else { return false }
+            if ["1", "true", "yes", "on"].contains(text) { return true }
+            if ["0", "false", "no", "off"].contains(text) { return false }
+            throw ValidationError("\((envNames.first ?? key)) = '\(text)' is not true or false")
+        }
+        // Everything the server writes (database, WAL, snapshots, token key) is private to its
+        // user from creation: files 0600, folders 0700.
+        umask(0o077)
         let data = setting(dataDir, ["LIKENESS_DATA_DIR"], "data_dir") ?? "data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        chmod(data, 0o700)
         var logger = Logger(label: "likeness")
         logger.logLevel = .info
 
         var server = ServerConfiguration()
         server.host = setting(host, ["LIKENESS_HOST", "HOST"], "host") ?? "127.0.0.1"
-        server.port = setting(port.map(String.init), ["LIKENESS_PORT", "PORT"], "port").flatMap(Int.init) ?? 8000
-        server.maxUploadBytes = setting(maxFileSize.map(String.init), ["MAX_FILE_SIZE"], "max_file_size").flatMap(Int.init) ?? server.maxUploadBytes
-        server.inferenceWorkers = setting(workers.map(String.init), ["ASYNC_WORKERS"], "workers").flatMap(Int.init)
-            ?? ProcessInfo.processInfo.activeProcessorCount
-        server.inferenceQueue = setting(queue.map(String.init), ["LIKENESS_QUEUE"], "queue").flatMap(Int.init) ?? server.inferenceQueue
-        server.maxFacesPerImage = setting(maxFaces.map(String.init), ["LIKENESS_MAX_FACES"], "max_faces").flatMap(Int.init) ?? server.maxFacesPerImage
-        server.requestTimeoutSeconds = setting(requestTimeout.map(String.init), ["LIKENESS_REQUEST_TIMEOUT"], "request_timeout").flatMap(Int.init)
-            ?? server.requestTimeoutSeconds
-        server.searchK = setting(searchK.map(String.init), ["SEARCH_K"], "search_k").flatMap(Int.init) ?? server.searchK
-        server.openRegistration = setting(openRegistration.map { String($0) }, ["LIKENESS_OPEN_REGISTRATION"], "open_registration")
-            .map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+        server.port = try int(port, ["LIKENESS_PORT", "PORT"], "port", default: 8000, range: 0...65535)
+        server.maxUploadBytes = try int(maxFileSize, ["MAX_FILE_SIZE"], "max_file_size", default: server.maxUploadBytes, range: 1...(1 << 30))
+        server.inferenceWorkers = try int(workers, ["ASYNC_WORKERS"], "workers", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
+        server.inferenceQueue = try int(queue, ["LIKENESS_QUEUE"], "queue", default: server.inferenceQueue, range: 0...100_000)
+        server.maxFacesPerImage = try int(maxFaces, ["LIKENESS_MAX_FACES"], "max_faces", default: server.maxFacesPerImage, range: 1...1000)
+        server.requestTimeoutSeconds = try int(requestTimeout, ["LIKENESS_REQUEST_TIMEOUT"], "request_timeout",
+                                               default: server.requestTimeoutSeconds, range: 0...86400)
+        server.searchK = try int(searchK, ["SEARCH_K"], "search_k", default: server.searchK, range: 1...100_000)
+        server.openRegistration = try bool(openRegistration, ["LIKENESS_OPEN_REGISTRATION"], "open_registration")
+        server.maxConnections = try int(maxConnections, ["LIKENESS_MAX_CONNECTIONS"], "max_connections",
+                                        default: server.maxConnections, range: 1...1_000_000)
+        server.idleTimeoutSeconds = try int(idleTimeout, ["LIKENESS_IDLE_TIMEOUT"], "idle_timeout",
+                                            default: server.idleTimeoutSeconds, range: 1...86400)
         server.jwtSecret = try jwtSecret(env["LIKENESS_JWT_SECRET"] ?? file["jwt_secret"], dataDir: data)
 
         let models = setting(modelDir, ["LIKENESS_MODEL_DIR"], "model_dir") ?? data + "/models"
         let database = setting(databaseURL, ["LIKENESS_DATABASE_URL"], "database_url") ?? "sqlite://\(data)/likeness.db"
 
-        server.antiSpoofing = setting(antiSpoofing.map { String($0) }, ["ENABLE_ANTI_SPOOFING"], "anti_spoofing")
-            .map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+        server.antiSpoofing = try bool(antiSpoofing, ["ENABLE_ANTI_SPOOFING"], "anti_spoofing")
         let livenessThreshold = setting(antiSpoofingThreshold.map { String($0) }, ["ANTI_SPOOFING_THRESHOLD"], "anti_spoofing_threshold")
             .flatMap(Double.init)
         let installed = try PackRegistry(modelDirectory: models).resolve(setting(pack, ["LIKENESS_PACK"], "pack"))
@@ -83,10 +104,10 @@ struct ServeCommand: AsyncParsableCommand {
             source: store)
         logger.info("index ready", metadata: ["faces": "\(index.count)", "kind": "\(index.kind)", "position": "\(index.position)"])
 
-        let app = await buildApplication(configuration: server,
+        let app = try await buildApplication(configuration: server,
                                          services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index),
                                          logger: logger)
-        let interval = snapshotInterval ?? file["snapshot_interval"].flatMap(Int.init) ?? 300
+        let interval = try int(snapshotInterval, [], "snapshot_interval", default: 300, range: 1...86400)
         let snapshots = Task.detached {
             var written = index.position
             while !Task.isCancelled {
@@ -111,9 +132,15 @@ struct ServeCommand: AsyncParsableCommand {
         return object.mapValues { "\($0)" }
     }
 
-    /// The token key: configured, or generated once and kept in the data directory (0600).
+    /// The token key: configured (at least 32 bytes), or generated once and kept in the data
+    /// directory (0600).
     private func jwtSecret(_ configured: String?, dataDir: String) throws -> [UInt8] {
-        if let configured, configured.utf8.count >= 32 { return Array(configured.utf8) }
+        if let configured, !configured.isEmpty {
+            guard configured.utf8.count >= 32 else {
+                throw ValidationError("LIKENESS_JWT_SECRET must be at least 32 bytes (it is \(configured.utf8.count)); unset it to use a generated key")
+            }
+            return Array(configured.utf8)
+        }
         let path = dataDir + "/jwt.key"
         if let existing = FileManager.default.contents(atPath: path), existing.count >= 32 { return [UInt8](existing) }
         var secret = [UInt8](repeating: 0, count: 32)

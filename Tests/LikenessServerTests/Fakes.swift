@@ -24,7 +24,13 @@ struct FakeAnalyzer: FaceAnalyzer {
         }
     }
 
-    func analyze(_ encoded: [UInt8], options: AnalysisOptions) async throws -> ImageAnalysis {
+    /// Counts analyses that actually started, so tests can see which requests reached it.
+    let started = Counter()
+
+    /// Blocks its thread like native code: `SLOW:` and `VERYSLOW:` sleep without looking at
+    /// cancellation.
+    func analyzeNow(_ encoded: [UInt8], options: AnalysisOptions) throws -> ImageAnalysis {
+        started.increment()
         let text = String(decoding: encoded, as: UTF8.self)
         var names: [String]
         if text == "NOFACE" {
@@ -34,10 +40,10 @@ struct FakeAnalyzer: FaceAnalyzer {
         } else if text.hasPrefix("FACES:") {
             names = text.dropFirst(6).split(separator: ",").map(String.init)
         } else if text.hasPrefix("VERYSLOW:") {
-            try await Task.sleep(for: .milliseconds(2500))
+            Thread.sleep(forTimeInterval: 2.5)
             names = [String(text.dropFirst(9))]
         } else if text.hasPrefix("SLOW:") {
-            try await Task.sleep(for: .milliseconds(300))
+            Thread.sleep(forTimeInterval: 0.3)
             names = [String(text.dropFirst(5))]
         } else {
             throw ImageError.unsupportedFormat
@@ -229,6 +235,15 @@ final class MemoryAccounts: AccountStore, @unchecked Sendable {
     func account(id: Int64) async throws -> Account? { state.withLock { s in s.accounts.first { $0.id == id } } }
     func accountCount() async throws -> Int { state.withLock { $0.accounts.count } }
 
+    func createFirstAdmin(username: String, passwordHash: String) async throws -> Account? {
+        state.withLock { s in
+            guard s.accounts.isEmpty else { return nil }
+            let a = Account(id: 1, username: username, passwordHash: passwordHash, role: .admin, disabled: false, createdAt: 0, updatedAt: 0)
+            s.accounts.append(a)
+            return a
+        }
+    }
+
     func updateAccount(id: Int64, passwordHash: String?, role: Role?, disabled: Bool?) async throws -> Account {
         try state.withLock { s in
             guard let i = s.accounts.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("no account \(id)") }
@@ -239,9 +254,10 @@ final class MemoryAccounts: AccountStore, @unchecked Sendable {
         }
     }
 
-    func createAPIKey(accountID: Int64, name: String, prefix: String, keyHash: String) async throws -> APIKey {
+    func createAPIKey(accountID: Int64, name: String, prefix: String, keyHash: String, expiresAt: Int64?) async throws -> APIKey {
         state.withLock { s in
-            let k = APIKey(id: Int64(s.keys.count + 1), accountID: accountID, name: name, prefix: prefix, keyHash: keyHash, createdAt: 0, revokedAt: nil)
+            let k = APIKey(id: Int64(s.keys.count + 1), accountID: accountID, name: name, prefix: prefix, keyHash: keyHash, createdAt: 0, revokedAt: nil,
+                           expiresAt: expiresAt)
             s.keys.append(k)
             return k
         }
@@ -249,7 +265,8 @@ final class MemoryAccounts: AccountStore, @unchecked Sendable {
 
     func apiKey(hash: String) async throws -> (APIKey, Account)? {
         state.withLock { s in
-            guard let k = s.keys.first(where: { $0.keyHash == hash && $0.revokedAt == nil }),
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            guard let k = s.keys.first(where: { $0.keyHash == hash && $0.revokedAt == nil && ($0.expiresAt ?? Int64.max) > now }),
                   let a = s.accounts.first(where: { $0.id == k.accountID }) else { return nil }
             return (k, a)
         }
@@ -265,4 +282,11 @@ final class MemoryAccounts: AccountStore, @unchecked Sendable {
             s.keys[i].revokedAt = 1
         }
     }
+}
+
+/// A thread-safe count.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func increment() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
 }

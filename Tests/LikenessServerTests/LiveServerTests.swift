@@ -32,7 +32,7 @@ import Testing
                                   source: store)
         var configuration = ServerConfiguration()
         configuration.bcryptCost = 4
-        let app = await buildApplication(configuration: configuration,
+        let app = try await buildApplication(configuration: configuration,
                                          services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index))
         let train = ["alex_lacamoire": ["img1.jpg"], "biden": ["biden.jpg", "biden2.jpg"], "kit_harington": ["john1.jpeg", "john2.jpeg"],
                      "obama": try FileManager.default.contentsOfDirectory(atPath: Self.shared.appendingPathComponent("face_recognition/knn_examples/train/obama").path).sorted(),
@@ -107,7 +107,7 @@ import Testing
         var configuration = ServerConfiguration()
         configuration.bcryptCost = 4
         configuration.antiSpoofing = true
-        let app = await buildApplication(configuration: configuration,
+        let app = try await buildApplication(configuration: configuration,
                                          services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index))
         @Sendable func photo(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: Self.shared.appendingPathComponent("spoof/" + name))) }
         try await app.test(.router) { client in

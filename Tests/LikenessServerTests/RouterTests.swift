@@ -93,7 +93,7 @@ import Testing
         try await Harness().run { client in
             let (_, oper, _) = try await tokens(client)
             let created = try object(try await client.execute(uri: "/v1/api-keys", method: .post, headers: jsonHeaders(oper),
-                                                              body: ByteBuffer(string: #"{"name": "gate camera"}"#)))
+                                                              body: ByteBuffer(string: #"{"name": "gate camera", "password": "password-oper"}"#)))
             let key = try #require(created["key"] as? String)
             #expect(key.hasPrefix("lk_"))
             #expect(try await client.execute(uri: "/v1/people", method: .get, headers: auth(key)).status == .ok)
@@ -234,6 +234,33 @@ import Testing
             let slow = try await client.execute(uri: "/v1/detect", method: .post, headers: Multipart.headers(viewer),
                                                 body: Multipart.body([("file", image("VERYSLOW:alice"))]))
             #expect(slow.status == .serviceUnavailable && errorCode(slow) == "timeout" && slow.headers[.retryAfter] != nil)
+        }
+    }
+
+    /// The analyser blocks its thread for 2.5 s without looking at cancellation, as native code
+    /// does: the 503 still comes at the 1 s deadline, and the requests queued behind it, which
+    /// timed out while waiting, never reach the analyser.
+    @Test func timeoutAnswersAtTheDeadlineAndDropsQueuedWork() async throws {
+        let analyzer = FakeAnalyzer()
+        try await Harness(analyzer: analyzer) { $0.requestTimeoutSeconds = 1; $0.inferenceWorkers = 1; $0.inferenceQueue = 8 }.run { client in
+            let (_, _, viewer) = try await tokens(client)
+            let started = ContinuousClock.now
+            let results = try await withThrowingTaskGroup(of: (HTTPResponse.Status, Duration).self) { group in
+                for i in 0..<3 {
+                    group.addTask {
+                        if i > 0 { try await Task.sleep(for: .milliseconds(100)) }  // the blocker goes first
+                        let r = try await client.execute(uri: "/v1/detect", method: .post, headers: Multipart.headers(viewer),
+                                                         body: Multipart.body([("file", image("VERYSLOW:alice"))]))
+                        return (r.status, ContinuousClock.now - started)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.allSatisfy { $0.0 == .serviceUnavailable })
+            // The deadline is 1 s; the analyser would take 2.5 s (7.5 s for all three in turn).
+            #expect(results.allSatisfy { $0.1 < .milliseconds(2200) }, "answered after \(results.map(\.1))")
+            try await Task.sleep(for: .seconds(2))  // the blocked thread finishes its one analysis
+            #expect(analyzer.started.count == 1)
         }
     }
 

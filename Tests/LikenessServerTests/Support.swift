@@ -24,7 +24,7 @@ struct Harness {
     }
 
     func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = await buildApplication(configuration: configuration,
+        let app = try await buildApplication(configuration: configuration,
                                          services: ServerServices(analyzer: analyzer, gallery: gallery, accounts: accounts, index: index))
         try await app.test(.router, body)
     }

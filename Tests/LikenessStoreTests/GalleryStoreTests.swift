@@ -141,15 +141,51 @@ import Testing
         #expect(disabled.role == .operator && disabled.disabled && disabled.passwordHash == "$2b$12$hash")
         await #expect(throws: StoreError.self) { try await store.updateAccount(id: 999, passwordHash: "x", role: nil, disabled: nil) }
 
-        let key = try await store.createAPIKey(accountID: admin.id, name: "camera", prefix: "lk_abc", keyHash: String(repeating: "f", count: 64))
+        let key = try await store.createAPIKey(accountID: admin.id, name: "camera", prefix: "lk_abc", keyHash: String(repeating: "f", count: 64),
+                                               expiresAt: nil)
         #expect(try await store.apiKey(hash: key.keyHash)?.1.username == "admin")
         #expect(try await store.apiKeys(accountID: admin.id).count == 1)
         try await store.revokeAPIKey(id: key.id, accountID: admin.id)
         #expect(try await store.apiKey(hash: key.keyHash) == nil)
         await #expect(throws: StoreError.self) { try await store.revokeAPIKey(id: key.id, accountID: admin.id) }
         await #expect(throws: StoreError.self) {
-            try await store.createAPIKey(accountID: 424242, name: "x", prefix: "p", keyHash: String(repeating: "e", count: 64))
+            try await store.createAPIKey(accountID: 424242, name: "x", prefix: "p", keyHash: String(repeating: "e", count: 64), expiresAt: nil)
         }
+        // An expired key authenticates nothing; one that expires later does.
+        let past = Int64(Date().timeIntervalSince1970 * 1000) - 1000
+        let expired = try await store.createAPIKey(accountID: admin.id, name: "old", prefix: "lk_old", keyHash: String(repeating: "a", count: 64),
+                                                   expiresAt: past)
+        #expect(try await store.apiKey(hash: expired.keyHash) == nil)
+        let later = try await store.createAPIKey(accountID: admin.id, name: "new", prefix: "lk_new", keyHash: String(repeating: "b", count: 64),
+                                                 expiresAt: past + 86_400_000)
+        #expect(try await store.apiKey(hash: later.keyHash)?.0.expiresAt == past + 86_400_000)
+    }
+
+    /// Several first registrations at once: the count and the insert share one transaction, so
+    /// exactly one becomes admin.
+    @Test(arguments: Backend.available)
+    func racingFirstRegistrationsMakeOneAdmin(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        let winners = try await withThrowingTaskGroup(of: Account?.self) { group in
+            for i in 0..<8 { group.addTask { try await store.createFirstAdmin(username: "admin\(i)", passwordHash: "h") } }
+            return try await group.reduce(into: [Account]()) { if let a = $1 { $0.append(a) } }
+        }
+        #expect(winners.count == 1 && winners.first?.role == .admin)
+        #expect(try await store.accountCount() == 1)
+        #expect(try await store.createFirstAdmin(username: "late", passwordHash: "h") == nil)
+    }
+
+    /// Ids that would name another row than the one stored: a NUL (SQLite's C API stops at
+    /// it), control characters, trailing spaces (MariaDB's PAD SPACE ignores them).
+    @Test(arguments: Backend.available)
+    func classIDsWithControlCharactersOrEdgeSpacesAreRefused(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        _ = try await store.createPerson(classID: "P1", name: "n", info: "")
+        for bad in ["P1\u{0}x", "P1 ", " P1", "a\tb", "a\nb"] {
+            await #expect(throws: StoreError.self, "\(bad.debugDescription)") { try await store.createPerson(classID: bad, name: "n", info: "") }
+        }
+        _ = try await store.createPerson(classID: "a b/ü 1", name: "n", info: "")
+        #expect(try await store.person(classID: "a b/ü 1") != nil)
     }
 
     @Test(arguments: Backend.available)

@@ -127,11 +127,12 @@ struct PipelineTests {
         }
     }
 
-    @Test func asyncAnalysisMatchesSynchronous() async throws {
+    @Test func analysisOnTwoExecutorThreadsMatches() async throws {
         let pipeline = try Fixtures.dlibPipeline()
         let bytes = try Fixtures.bytes("face_recognition/obama-240p.jpg")
-        async let first = pipeline.analyze(bytes, options: AnalysisOptions())
-        async let second = pipeline.analyze(bytes, options: AnalysisOptions())
+        let executor = BlockingExecutor(name: "test-inference", threads: 2)
+        async let first = executor.run { try pipeline.analyzeNow(bytes, options: AnalysisOptions()) }
+        async let second = executor.run { try pipeline.analyzeNow(bytes, options: AnalysisOptions()) }
         let (a, b) = try await (first, second)
         #expect(a.faces.count == 1 && a.faces.first?.embedding == b.faces.first?.embedding)
     }

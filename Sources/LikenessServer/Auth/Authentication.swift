@@ -23,12 +23,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     private func identify(_ credential: String) async throws -> Identity {
         if credential.hasPrefix("lk_") {
+            guard credential.utf8.count <= 128 else { throw APIError(.unauthorized, "bad_token", "unknown or revoked API key") }
             guard let (_, account) = try await accounts.apiKey(hash: TokenService.sha256Hex(Array(credential.utf8))), !account.disabled else {
                 throw APIError(.unauthorized, "bad_token", "unknown or revoked API key")
             }
-            return Identity(accountID: account.id, username: account.username, role: account.role)
+            return Identity(accountID: account.id, username: account.username, role: account.role, viaAPIKey: true)
         }
-        guard let (id, _) = await tokens.verify(credential) else {
+        guard credential.utf8.count <= 4096, let (id, _) = await tokens.verify(credential) else {
             throw APIError(.unauthorized, "bad_token", "the token is invalid or expired")
         }
         // The account is read again so a disabled account or a changed role takes effect at once.
@@ -37,31 +38,4 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         return Identity(accountID: account.id, username: account.username, role: account.role)
     }
-}
-
-/// Slows down password guessing: after a few failures for a username, each further attempt must
-/// wait, doubling up to 5 minutes. A success clears the count.
-actor LoginThrottle {
-    private var failures: [String: (count: Int, until: ContinuousClock.Instant)] = [:]
-    let freeAttempts: Int
-
-    init(freeAttempts: Int) { self.freeAttempts = freeAttempts }
-
-    /// Seconds to wait before trying again, or nil if an attempt may be made now.
-    func waitBeforeAttempt(_ username: String) -> Int? {
-        guard let entry = failures[username.lowercased()] else { return nil }
-        let left = ContinuousClock.now.duration(to: entry.until)
-        guard left > .zero else { return nil }
-        return max(1, Int(left.components.seconds) + 1)
-    }
-
-    func failed(_ username: String) {
-        let key = username.lowercased()
-        let count = (failures[key]?.count ?? 0) + 1
-        let delay = count > freeAttempts ? min(300, 1 << min(count - freeAttempts, 9)) : 0
-        failures[key] = (count, ContinuousClock.now + .seconds(delay))
-        if failures.count > 100_000 { failures.removeAll() }  // bounded memory under a flood
-    }
-
-    func succeeded(_ username: String) { failures[username.lowercased()] = nil }
 }
