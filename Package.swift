@@ -6,6 +6,8 @@ import PackageDescription
 let nativeFlags: [CXXSetting] = [
     .unsafeFlags(["-O2", "-std=c++17", "-fexceptions", "-I/usr/include/opencv4"]),
     .define("DLIB_DISABLE_ASSERTS"),
+    // A second fatal error inside dlib (while handling the first) must throw, not abort.
+    .define("DLIB_NO_ABORT_ON_2ND_FATAL_ERROR"),
     .define("NDEBUG"),
 ]
 

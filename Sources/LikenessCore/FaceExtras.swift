@@ -40,8 +40,9 @@ public protocol LivenessChecker: Sendable {
 
 /// Estimates age and gender.
 public protocol AttributeEstimator: Sendable {
-    /// One result per face, in order; adds its stages' milliseconds to `timings`.
-    func attributes(of faces: [DetectedFace], in image: Image, timings: inout StageTimings) throws -> [FaceAttributes]
+    /// One result per face, in order, nil where the model gave no usable answer (non-finite
+    /// outputs); adds its stages' milliseconds to `timings`.
+    func attributes(of faces: [DetectedFace], in image: Image, timings: inout StageTimings) throws -> [FaceAttributes?]
 }
 
 /// What an analyzer can compute besides embeddings, so callers can say "unavailable" rather
@@ -64,7 +65,7 @@ extension LivenessChecker {
 }
 
 extension AttributeEstimator {
-    public func attributes(of faces: [DetectedFace], in image: Image) throws -> [FaceAttributes] {
+    public func attributes(of faces: [DetectedFace], in image: Image) throws -> [FaceAttributes?] {
         var timings = StageTimings()
         return try attributes(of: faces, in: image, timings: &timings)
     }

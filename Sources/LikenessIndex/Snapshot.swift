@@ -116,7 +116,8 @@ public enum Snapshot {
         let version: UInt32 = reader.read(at: 8)
         guard version == SnapshotHeader.version else { throw .unsupportedVersion(version) }
         let dimension = Int(reader.read(at: 12) as UInt32)
-        let count = Int(reader.read(at: 16) as UInt64)
+        // A corrupt count must fail the load (and so rebuild from the database), not trap.
+        guard let count = Int(exactly: reader.read(at: 16) as UInt64) else { throw .mismatch("vector count out of range") }
         let position: Int64 = reader.read(at: 24)
         let nameLength = Int(reader.read(at: 32) as UInt16)
         let headerSize = fixed + nameLength + 24

@@ -56,7 +56,7 @@ public final class FacePipeline: FaceAnalyzer {
         let attributes = options.attributes ? try attributeEstimator?.attributes(of: faces, in: image, timings: &timings) : nil
         let analyzed = faces.enumerated().map { i, face in
             AnalyzedFace(detection: face, embedding: embeddings.isEmpty ? nil : embeddings[i],
-                         liveness: liveness?[i], attributes: attributes?[i])
+                         liveness: liveness?[i], attributes: attributes?[i] ?? nil)
         }
         return ImageAnalysis(width: image.width, height: image.height, faces: analyzed, timings: timings)
     }

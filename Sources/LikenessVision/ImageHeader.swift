@@ -27,6 +27,27 @@ public struct ImageHeader: Sendable, Equatable {
         throw .unsupportedFormat
     }
 
+    static let maxJPEGScans = 100
+
+    /// Start-of-scan markers (FF DA) after `from`; entropy-coded data stuffs every FF with 00,
+    /// so each FF DA there is a real marker.
+    static func countScanMarkers(_ data: [UInt8], from: Int, stopAfter limit: Int) -> Int {
+        data.withUnsafeBufferPointer { p in
+            var count = 0
+            var i = max(0, from)
+            while i + 1 < p.count {
+                if p[i] == 0xFF, p[i + 1] == 0xDA {
+                    count += 1
+                    if count > limit { break }
+                    i += 2
+                } else {
+                    i += 1
+                }
+            }
+            return count
+        }
+    }
+
     private static func parseJPEG(_ b: ByteReader) throws(ImageError) -> ImageHeader {
         var offset = 2
         var size: (Int, Int)?
@@ -55,6 +76,12 @@ public struct ImageHeader: Sendable, Equatable {
                 // Entropy-coded data cannot contain FF D9 (FF is always stuffed), so the EOI
                 // marker after the scan's start proves the file is complete.
                 guard b.lastIndex(of: [0xFF, 0xD9], from: next) != nil else { throw .truncated(format: "JPEG") }
+                // Each progressive scan makes the decoder pass over the whole image again; a small
+                // file with thousands of tiny scans would take minutes. Real encoders use about 10.
+                let scans = 1 + countScanMarkers(b.data, from: next, stopAfter: maxJPEGScans)
+                guard scans <= maxJPEGScans else {
+                    throw .corrupt(format: "JPEG", reason: "more than \(maxJPEGScans) scans")
+                }
                 return ImageHeader(format: .jpeg, width: w, height: h, orientation: orientation)
             default:
                 break

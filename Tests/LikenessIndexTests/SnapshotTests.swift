@@ -81,6 +81,10 @@ import Testing
         try check(flipping(26), { $0 == .checksumMismatch(section: "header") }, "position")
         try check(flipping(headerSize + 3), { $0 == .checksumMismatch(section: "ids") }, "ids")
         try check(flipping(good.count - 5), { $0 == .checksumMismatch(section: "vectors") }, "vectors")
+        // A count with its top bit set (beyond Int) used to trap the conversion: now refused.
+        var huge = good
+        huge[23] |= 0x80
+        try check(huge, { if case .mismatch = $0 { true } else { false } }, "mismatch: count beyond Int")
 
         // A well-formed snapshot of another recognizer or dimension is not used either.
         try good.write(to: URL(fileURLWithPath: path))

@@ -50,6 +50,18 @@ import Testing
         }
     }
 
+    /// Thousands of tiny progressive scans make a small file slow to decode: over 100 scans
+    /// is refused from the markers, before decoding.
+    @Test func jpegWithTooManyScansIsRefused() throws {
+        let jpeg = try ImageDecoder.encode(Self.sample, as: ".jpg", quality: 90)
+        let scan: [UInt8] = [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x12, 0x34]
+        let many = Array(jpeg.dropLast(2)) + Array(repeating: scan, count: 150).flatMap { $0 } + [0xFF, 0xD9]
+        #expect(throws: ImageError.self) { try ImageHeader.parse(many) }
+        do { _ = try ImageHeader.parse(many) } catch { #expect(error.message.contains("scans")) }
+        let few = Array(jpeg.dropLast(2)) + Array(repeating: scan, count: 5).flatMap { $0 } + [0xFF, 0xD9]
+        #expect(throws: Never.self) { try ImageHeader.parse(few) }
+    }
+
     @Test(arguments: [".png", ".jpg", ".webp", ".bmp"])
     func truncatedInput(ext: String) throws {
         let encoded = try ImageDecoder.encode(Self.sample, as: ext, quality: ext == ".jpg" ? 95 : 0)

@@ -18,6 +18,26 @@ struct PipelineTests {
         #expect(analysis.faces.count == expected, "\(path)")
     }
 
+    /// An image bomb within the pixel limit: HOG scans a bounded canvas (less upsampling, then a
+    /// downscale) and the face is still found where it is, landmarks on the full image.
+    @Test func largeImagesAreScannedOnABoundedCanvas() throws {
+        let detector = try DlibFaceDetector(shapePredictorPath: Fixtures.modelDirectory + "/dlib/shape_predictor_5_face_landmarks.dat")
+        #expect(detector.canvas(width: 1000, height: 1000) == (1, 1))
+        #expect(detector.canvas(width: 2000, height: 2000) == (0, 1))
+        let big = detector.canvas(width: 8000, height: 5000)
+        #expect(big.upsample == 0 && abs(big.scale * big.scale * 40_000_000 - 8_000_000) < 1000)
+
+        let small = try ImageDecoder().decode(try Fixtures.bytes("face_recognition/obama-240p.jpg"))
+        let reference = try #require(try detector.detect(in: small).first)
+        let factor = 12.0  // 240p -> about 2880 px high: 17 MP, so scanned downscaled
+        let large = try ImageTransforms.resize(small, to: (Int(Double(small.width) * factor), Int(Double(small.height) * factor)))
+        let found = try detector.detect(in: Image(width: large.width, height: large.height, bgr: large.bgr))
+        let face = try #require(found.first)
+        #expect(abs(face.box.center.x - reference.box.center.x * factor) < reference.box.width * factor * 0.15)
+        #expect(abs(face.box.width - reference.box.width * factor) < reference.box.width * factor * 0.25)
+        #expect(face.landmarks?.points.count == 5)
+    }
+
     @Test func facesAreLargestFirstWithLandmarksAndUnitEmbeddings() throws {
         let pipeline = try Fixtures.dlibPipeline()
         let analysis = try pipeline.analyzeNow(try Fixtures.bytes("insightface/t1.jpg"))

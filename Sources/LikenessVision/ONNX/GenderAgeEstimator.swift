@@ -27,9 +27,9 @@ public final class GenderAgeEstimator: AttributeEstimator {
         self.normalization = normalization
     }
 
-    public func attributes(of faces: [DetectedFace], in image: Image, timings: inout StageTimings) throws -> [FaceAttributes] {
+    public func attributes(of faces: [DetectedFace], in image: Image, timings: inout StageTimings) throws -> [FaceAttributes?] {
         var watch = Stopwatch()
-        var results: [FaceAttributes] = []
+        var results: [FaceAttributes?] = []
         for face in faces {
             let crop = try ImageTransforms.warpAffine(image, matrix: Self.cropMatrix(box: face.box, size: inputSize),
                                                       to: (inputSize, inputSize))
@@ -49,8 +49,11 @@ public final class GenderAgeEstimator: AttributeEstimator {
         return [s, 0, half - c.x * s, 0, s, half - c.y * s]
     }
 
-    public static func decode(_ v: [Float]) -> FaceAttributes {
-        FaceAttributes(age: Int((Double(v[2]) * 100).rounded(.toNearestOrEven)), gender: v[1] > v[0] ? .male : .female,
-                       genderScores: [Double(v[0]), Double(v[1])])
+    /// Nil when the model answered NaN or infinity (a damaged or wrong model): no age is
+    /// better than a made-up one, and converting such a value to an integer would trap.
+    public static func decode(_ v: [Float]) -> FaceAttributes? {
+        guard v.count == 3, v.allSatisfy(\.isFinite) else { return nil }
+        let age = min(150, max(0, (Double(v[2]) * 100).rounded(.toNearestOrEven)))
+        return FaceAttributes(age: Int(age), gender: v[1] > v[0] ? .male : .female, genderScores: [Double(v[0]), Double(v[1])])
     }
 }
