@@ -1,0 +1,81 @@
+import Foundation
+import LikenessCore
+import Synchronization
+import Testing
+
+@Suite struct BlockingExecutorTests {
+    final class Count: Sendable {
+        let value = Mutex(0)
+        func add() { value.withLock { $0 += 1 } }
+        var now: Int { value.withLock { $0 } }
+    }
+
+    @Test func runsOnItsThreadsAndReturnsResults() async throws {
+        let executor = BlockingExecutor(name: "t", threads: 2)
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<20 { group.addTask { try await executor.run { i * i } } }
+            return try await group.reduce(0, +)
+        }
+        #expect(results == (0..<20).map { $0 * $0 }.reduce(0, +))
+        // Never more jobs at once than threads.
+        let running = Count(), peak = Count()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await executor.run {
+                        running.add()
+                        peak.value.withLock { $0 = max($0, running.now) }
+                        Thread.sleep(forTimeInterval: 0.02)
+                        running.value.withLock { $0 -= 1 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(peak.now <= 2)
+        await #expect(throws: CocoaErrorLike.self) { try await executor.run { throw CocoaErrorLike() } }
+    }
+
+    struct CocoaErrorLike: Error {}
+
+    @Test func aFullLineIsRefusedAtOnce() async throws {
+        let executor = BlockingExecutor(name: "t", threads: 1, queueLimit: 1)
+        async let a: Void = executor.run { Thread.sleep(forTimeInterval: 0.5) }
+        try await Task.sleep(for: .milliseconds(100))
+        async let b: Void = executor.run { Thread.sleep(forTimeInterval: 0.1) }
+        try await Task.sleep(for: .milliseconds(100))
+        await #expect(throws: BlockingExecutor.Rejection.busy("t")) { try await executor.run { () } }
+        _ = try await (a, b)
+    }
+
+    /// Cancelled while running: answered at once, though the thread finishes the job. Cancelled
+    /// while waiting: the job never runs.
+    @Test func cancellationAnswersAtOnceAndDropsWaitingJobs() async throws {
+        let executor = BlockingExecutor(name: "t", threads: 1)
+        let ran = Count()
+        let blocker = Task { try await executor.run { Thread.sleep(forTimeInterval: 1.0); ran.add() } }
+        try await Task.sleep(for: .milliseconds(100))
+        let waiter = Task { try await executor.run { ran.add() } }
+        try await Task.sleep(for: .milliseconds(100))
+        let start = ContinuousClock.now
+        blocker.cancel()
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await blocker.value }
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(ContinuousClock.now - start < .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect(ran.now == 1)  // the blocker's work finished; the waiter's never started
+        #expect(executor.load.running == 0 && executor.load.waiting == 0)
+    }
+
+    @Test func alreadyCancelledTasksNeverStart() async throws {
+        let executor = BlockingExecutor(name: "t", threads: 1)
+        let ran = Count()
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await executor.run { ran.add() }
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(ran.now == 0)
+    }
+}
