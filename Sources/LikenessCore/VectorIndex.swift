@@ -72,6 +72,17 @@ public protocol EmbeddingSource: Sendable {
     func forEachEmbedding(recognizer: RecognizerID, _ body: (FaceID, [Float]) throws -> Void) throws -> Int64
     /// Changes after `position`, oldest first.
     func changes(recognizer: RecognizerID, after position: Int64) throws -> [EmbeddingChange]
+    /// The position through which the recognizer's changes were pruned: a snapshot older than
+    /// this cannot be replayed and must be rebuilt.
+    func prunedThrough(recognizer: RecognizerID) throws -> Int64
+    /// Deletes the recognizer's changes at or before `position` (a snapshot holds them now);
+    /// answers how many.
+    func pruneChanges(recognizer: RecognizerID, through position: Int64) throws -> Int
+}
+
+extension EmbeddingSource {
+    public func prunedThrough(recognizer: RecognizerID) throws -> Int64 { 0 }
+    public func pruneChanges(recognizer: RecognizerID, through position: Int64) throws -> Int { 0 }
 }
 
 /// The index as the server sees it: searches over one recognizer's gallery, kept in step with

@@ -40,6 +40,12 @@ public struct IndexLoader: Sendable {
         let index = ExactIndex(dimension: dimension, precision: precision)
         do {
             let position = try Snapshot.load(snapshotPath, into: index, recognizer: recognizer)
+            // Changes up to the watermark are gone from the log: an older snapshot (a restored
+            // backup, say) cannot be brought up to date by replay.
+            let pruned = try source.prunedThrough(recognizer: recognizer)
+            guard position >= pruned else {
+                throw SnapshotError.mismatch("snapshot at position \(position) is older than the change log, pruned through \(pruned)")
+            }
             let changes = try source.changes(recognizer: recognizer, after: position)
             let reached = try apply(changes, to: index) ?? position
             logger.info("index loaded from snapshot", metadata: [

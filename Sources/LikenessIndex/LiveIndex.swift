@@ -43,11 +43,15 @@ public final class LiveIndex: @unchecked Sendable {
         }
     }
 
-    /// Writes a snapshot of the index at its position (atomically; see `Snapshot`).
+    /// Writes a snapshot of the index at its position (atomically; see `Snapshot`), then prunes
+    /// the change log behind it so the log does not grow for the life of the gallery.
     public func snapshot() throws {
-        try lock.withLock {
+        let written = try lock.withLock {
             try Snapshot.write(index.exact, recognizer: recognizer, position: applied, to: loader.snapshotPath)
+            return applied
         }
+        // Best effort: rows left behind by a failed prune are pruned with the next snapshot.
+        _ = try? source.pruneChanges(recognizer: recognizer, through: written)
     }
 
     /// Drops the index and rebuilds it from the database (the original's reset_index).

@@ -50,6 +50,8 @@ enum Migrations {
             ]),
             // API keys may expire.
             (2, ["ALTER TABLE api_keys ADD COLUMN expires_at BIGINT NULL"]),
+            // How far each recognizer's change log was pruned behind its snapshot.
+            (3, ["CREATE TABLE change_log_pruned (recognizer \(d.varchar(64)) NOT NULL PRIMARY KEY, position BIGINT NOT NULL)\(opts)"]),
         ]
     }
 

@@ -300,6 +300,28 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
         }
     }
 
+    public func prunedThrough(recognizer: RecognizerID) throws -> Int64 {
+        try pool.withConnection { c in
+            try c.query("SELECT position FROM change_log_pruned WHERE recognizer = ?", [.text(recognizer.rawValue)]).first?[0].int ?? 0
+        }
+    }
+
+    public func pruneChanges(recognizer: RecognizerID, through position: Int64) throws -> Int {
+        try pool.withConnection { c in
+            try c.transaction {
+                // The watermark first, in the same transaction: no reader can see rows gone
+                // without also seeing how far they went.
+                let (updated, _) = try c.execute("UPDATE change_log_pruned SET position = ? WHERE recognizer = ? AND position < ?",
+                                                 [.int(position), .text(recognizer.rawValue), .int(position)])
+                if updated == 0, try c.query("SELECT 1 FROM change_log_pruned WHERE recognizer = ?", [.text(recognizer.rawValue)]).isEmpty {
+                    try c.execute("INSERT INTO change_log_pruned (recognizer, position) VALUES (?, ?)", [.text(recognizer.rawValue), .int(position)])
+                }
+                return try c.execute("DELETE FROM face_changes WHERE recognizer = ? AND position <= ?",
+                                     [.text(recognizer.rawValue), .int(position)]).changes
+            }
+        }
+    }
+
     public func changes(recognizer: RecognizerID, after position: Int64) throws -> [EmbeddingChange] {
         try pool.withConnection { c in
             // A logged upsert whose face is gone has a later delete in the log; it is skipped.

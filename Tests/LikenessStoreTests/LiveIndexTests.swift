@@ -8,6 +8,39 @@ import Testing
 @Suite struct LiveIndexTests {
     let recognizer = RecognizerID("r")
 
+    /// A snapshot prunes the change log behind it; an older snapshot (a restored backup) can no
+    /// longer be replayed, so it is rebuilt instead of missing the pruned deletions.
+    @Test(arguments: Backend.available)
+    func snapshotsPruneTheChangeLogAndOldSnapshotsRebuild(backend: Backend) async throws {
+        let url = try backend.freshURL()
+        let store = try SQLStore(url: url)
+        let snapshot = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-prune-\(UUID().uuidString)").path
+        defer { unlink(snapshot); unlink(snapshot + ".old") }
+        let loader = IndexLoader(recognizer: recognizer, dimension: 8, snapshotPath: snapshot)
+        let live = try LiveIndex(loader: loader, source: store)
+        _ = try await store.createPerson(classID: "A", name: "Alice", info: "")
+        _ = try await store.createPerson(classID: "B", name: "Bob", info: "")
+        let a = try await store.addFace(newFace(1), classID: "A")
+        try live.catchUp()
+        try live.snapshot()
+        #expect(try store.changes(recognizer: recognizer, after: 0).isEmpty)
+        #expect(try store.prunedThrough(recognizer: recognizer) == live.position)
+        try FileManager.default.copyItem(atPath: snapshot, toPath: snapshot + ".old")
+
+        let b = try await store.addFace(newFace(2), classID: "B")
+        try await store.deleteFace(id: a.id)
+        try live.catchUp()
+        try live.snapshot()
+        #expect(try store.changes(recognizer: recognizer, after: 0).isEmpty)
+
+        // Restore the older snapshot: its replay would miss the pruned delete of `a`.
+        unlink(snapshot)
+        try FileManager.default.copyItem(atPath: snapshot + ".old", toPath: snapshot)
+        let restarted = try LiveIndex(loader: loader, source: SQLStore(url: url))
+        guard case .rebuilt = restarted.report.origin else { Issue.record("an old snapshot must be rebuilt"); return }
+        #expect(!restarted.index.contains(id: a.id) && restarted.index.contains(id: b.id))
+    }
+
     @Test(arguments: Backend.available)
     func followsTheDatabaseAcrossRestarts(backend: Backend) async throws {
         let url = try backend.freshURL()
