@@ -120,6 +120,8 @@ public protocol GalleryStore: EmbeddingSource {
     func addFace(_ face: NewFace, classID: String) async throws -> FaceRecord
     func faces(classID: String) async throws -> [FaceRecord]
     func face(id: FaceID) async throws -> FaceRecord?
+    /// Faces with their people, in one query however many ids; unknown ids are left out.
+    func facesWithPeople(ids: [FaceID]) async throws -> [FaceID: (face: FaceRecord, person: Person)]
     func embedding(faceID: FaceID) async throws -> Embedding?
     func crop(faceID: FaceID) async throws -> [UInt8]?
     func deleteFace(id: FaceID) async throws

@@ -20,10 +20,14 @@ public struct LikenessRequestContext: RequestContext, RemoteAddressRequestContex
         coreContext = .init(source: source)
         identity = nil
         remoteAddress = source.channel.remoteAddress
+        forwardedFor = nil
     }
 
+    /// Set by `ClientAddressMiddleware` when a trusted proxy names the client.
+    var forwardedFor: String?
+
     /// The client's IP address, the key of per-client limits ("local" in in-process tests).
-    var clientAddress: String { remoteAddress?.ipAddress ?? "local" }
+    var clientAddress: String { forwardedFor ?? remoteAddress?.ipAddress ?? "local" }
 
     /// Uploads are read by the handlers with their own limit.
     public var maxUploadSize: Int { 64 * 1024 * 1024 }

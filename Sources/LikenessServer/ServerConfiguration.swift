@@ -33,6 +33,14 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections = 512
     /// A connection with no request in progress for this long is closed (slowloris, idle sockets).
     public var idleTimeoutSeconds = 30
+    /// Images one client address may have in analysis at once (0: no cap). By default one
+    /// fewer than the workers, so one client cannot hold every worker.
+    public var perClientInference: Int? = nil
+    /// A reverse proxy whose X-Forwarded-For names the real client (for per-client limits).
+    public var trustedProxies: Set<String> = []
+
+    var effectivePerClientInference: Int { perClientInference ?? max(1, inferenceWorkers - 1) }
+
     /// Files enrolled by one request to POST /v1/people/{class_id}/faces.
     public var maxFilesPerEnrollment = 10
     /// The original's ENABLE_ANTI_SPOOFING: queries check liveness and report a spoof instead of

@@ -29,6 +29,7 @@ struct FaceOperations: Sendable {
     let services: ServerServices
     let executors: ServerExecutors
     let configuration: ServerConfiguration
+    let clients: ClientLimiter
 
     var recognizer: RecognizerInfo { services.analyzer.recognizer }
 
@@ -39,7 +40,9 @@ struct FaceOperations: Sendable {
         let options = AnalysisOptions(embed: embed, maxFaces: configuration.maxFacesPerImage, liveness: liveness,
                                       attributes: attributes)
         do {
-            return try await executors.inference.run { [services] in try services.analyzer.analyzeNow(image, options: options) }
+            return try await clients.run(ClientAddressMiddleware.current) {
+                try await executors.inference.run { [services] in try services.analyzer.analyzeNow(image, options: options) }
+            }
         } catch {
             throw APIError.from(error)
         }
@@ -50,7 +53,6 @@ struct FaceOperations: Sendable {
     func identify(_ image: [UInt8], k: Int, threshold: Float, liveness: Bool = false,
                   attributes: Bool = false) async throws -> (ImageAnalysis, [FaceMatch]) {
         let analysis = try await analyze(image, liveness: liveness || enforcesLiveness, attributes: attributes)
-        var people: [String: Person] = [:]
         var matches: [FaceMatch] = []
         for face in analysis.faces {
             guard let embedding = face.embedding else { continue }
@@ -58,21 +60,35 @@ struct FaceOperations: Sendable {
                 matches.append(FaceMatch(face: face, candidates: []))
                 continue
             }
-            var candidates: [(Person, FaceID, Float)] = []
-            // Several faces of one person may be near; each person is listed once, at its best.
-            let wanted = min(configuration.searchK, max(k * 4, k))
-            let hits = try await executors.index.run { [services] in try services.index.search(embedding.vector, k: wanted, minScore: threshold) }
-            for hit in hits {
-                guard let record = try await services.gallery.face(id: hit.id) else { continue }
-                if candidates.contains(where: { $0.0.classID == record.classID }) { continue }
-                if people[record.classID] == nil { people[record.classID] = try await services.gallery.person(classID: record.classID) }
-                guard let person = people[record.classID] else { continue }
-                candidates.append((person, hit.id, hit.score))
-                if candidates.count == k { break }
-            }
-            matches.append(FaceMatch(face: face, candidates: candidates))
+            matches.append(FaceMatch(face: face, candidates: try await topPeople(embedding.vector, k: k, threshold: threshold)))
         }
         return (analysis, matches)
+    }
+
+    /// The `k` best distinct people for a vector, each at its best face. Hits are looked up in
+    /// one query per round (faces joined to people); a further round, searching four times
+    /// deeper, happens only when a few people hold most of the nearest faces.
+    func topPeople(_ vector: [Float], k: Int, threshold: Float) async throws -> [(person: Person, faceID: FaceID, similarity: Float)] {
+        var candidates: [(person: Person, faceID: FaceID, similarity: Float)] = []
+        var seenPeople = Set<Int64>()
+        var seenFaces = Set<FaceID>()
+        var wanted = max(k * 4, k)
+        while true {
+            let depth = wanted
+            let hits = try await executors.index.run { [services] in try services.index.search(vector, k: depth, minScore: threshold) }
+            let fresh = hits.filter { !seenFaces.contains($0.id) }
+            let found = try await services.gallery.facesWithPeople(ids: fresh.map(\.id))
+            for hit in fresh {
+                seenFaces.insert(hit.id)
+                // A face deleted since the search is skipped.
+                guard let (_, person) = found[hit.id], !seenPeople.contains(person.id) else { continue }
+                seenPeople.insert(person.id)
+                candidates.append((person, hit.id, hit.score))
+                if candidates.count == k { return candidates }
+            }
+            guard hits.count == wanted, wanted < services.index.count else { return candidates }
+            wanted = min(services.index.count, wanted * 4)
+        }
     }
 
     /// The largest face of an image, for enrolment and verification.

@@ -29,6 +29,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds before a request is answered 503 ($LIKENESS_REQUEST_TIMEOUT; default 60).") var requestTimeout: Int?
     @Option(help: "Connections open at once; more wait in the backlog ($LIKENESS_MAX_CONNECTIONS; default 512).") var maxConnections: Int?
     @Option(help: "Seconds before an idle connection is closed ($LIKENESS_IDLE_TIMEOUT; default 30).") var idleTimeout: Int?
+    @Option(help: "Images one client may have in analysis at once, 0 for no cap ($LIKENESS_PER_CLIENT_INFERENCE; default workers - 1, at least 1).")
+    var perClientInference: Int?
+    @Option(help: "Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client ($LIKENESS_TRUSTED_PROXIES).")
+    var trustedProxies: String?
     @Option(help: "Model pack name or file ($LIKENESS_PACK; default: the best installed, see `likeness models list`).") var pack: String?
     @Option(help: "Check liveness on queries and enrolment, reporting spoofs ($ENABLE_ANTI_SPOOFING; default false).") var antiSpoofing: Bool?
     @Option(help: "Liveness score below which a face is a spoof ($ANTI_SPOOFING_THRESHOLD; default: the pack's, 0.7).") var antiSpoofingThreshold: Double?
@@ -75,6 +79,11 @@ struct ServeCommand: AsyncParsableCommand {
         server.openRegistration = try bool(openRegistration, ["LIKENESS_OPEN_REGISTRATION"], "open_registration")
         server.maxConnections = try int(maxConnections, ["LIKENESS_MAX_CONNECTIONS"], "max_connections",
                                         default: server.maxConnections, range: 1...1_000_000)
+        if setting(perClientInference.map(String.init), ["LIKENESS_PER_CLIENT_INFERENCE"], "per_client_inference") != nil {
+            server.perClientInference = try int(perClientInference, ["LIKENESS_PER_CLIENT_INFERENCE"], "per_client_inference", default: 0, range: 0...10_000)
+        }
+        server.trustedProxies = Set((setting(trustedProxies, ["LIKENESS_TRUSTED_PROXIES"], "trusted_proxies") ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         server.idleTimeoutSeconds = try int(idleTimeout, ["LIKENESS_IDLE_TIMEOUT"], "idle_timeout",
                                             default: server.idleTimeoutSeconds, range: 1...86400)
         server.jwtSecret = try jwtSecret(env["LIKENESS_JWT_SECRET"] ?? file["jwt_secret"], dataDir: data)

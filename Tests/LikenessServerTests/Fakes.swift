@@ -86,7 +86,10 @@ final class MemoryGallery: GalleryStore, @unchecked Sendable {
         }
     }
 
-    func person(classID: String) async throws -> Person? { state.withLock { $0.people[classID] } }
+    func person(classID: String) async throws -> Person? {
+        queries.increment()
+        return state.withLock { $0.people[classID] }
+    }
 
     func listPeople(offset: Int, limit: Int, search: String?) async throws -> (people: [Person], total: Int) {
         state.withLock { s in
@@ -141,7 +144,25 @@ final class MemoryGallery: GalleryStore, @unchecked Sendable {
         }
     }
 
-    func face(id: FaceID) async throws -> FaceRecord? { state.withLock { $0.faces[id]?.record } }
+    func face(id: FaceID) async throws -> FaceRecord? {
+        queries.increment()
+        return state.withLock { $0.faces[id]?.record }
+    }
+
+    /// Counts the look-ups a request makes, as a real store would count queries.
+    let queries = Counter()
+
+    func facesWithPeople(ids: [FaceID]) async throws -> [FaceID: (face: FaceRecord, person: Person)] {
+        queries.increment()
+        return state.withLock { s in
+            var out: [FaceID: (face: FaceRecord, person: Person)] = [:]
+            for id in ids {
+                guard let record = s.faces[id]?.record, let person = s.people[record.classID] else { continue }
+                out[id] = (record, person)
+            }
+            return out
+        }
+    }
     func embedding(faceID: FaceID) async throws -> Embedding? { state.withLock { $0.faces[faceID]?.embedding } }
     func crop(faceID: FaceID) async throws -> [UInt8]? { nil }
 

@@ -242,7 +242,9 @@ import Testing
     /// timed out while waiting, never reach the analyser.
     @Test func timeoutAnswersAtTheDeadlineAndDropsQueuedWork() async throws {
         let analyzer = FakeAnalyzer()
-        try await Harness(analyzer: analyzer) { $0.requestTimeoutSeconds = 1; $0.inferenceWorkers = 1; $0.inferenceQueue = 8 }.run { client in
+        try await Harness(analyzer: analyzer) {
+            $0.requestTimeoutSeconds = 1; $0.inferenceWorkers = 1; $0.inferenceQueue = 8; $0.perClientInference = 0
+        }.run { client in
             let (_, _, viewer) = try await tokens(client)
             let started = ContinuousClock.now
             let results = try await withThrowingTaskGroup(of: (HTTPResponse.Status, Duration).self) { group in

@@ -161,6 +161,21 @@ import Testing
         #expect(try await store.apiKey(hash: later.keyHash)?.0.expiresAt == past + 86_400_000)
     }
 
+    /// Faces joined to their people in one call; unknown ids are left out.
+    @Test(arguments: Backend.available)
+    func facesWithPeopleInOneCall(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        var ids: [FaceID] = []
+        for p in 0..<3 {
+            _ = try await store.createPerson(classID: "P\(p)", name: "n\(p)", info: "i\(p)")
+            for i in 0..<2 { ids.append(try await store.addFace(newFace(p * 10 + i), classID: "P\(p)").id) }
+        }
+        let found = try await store.facesWithPeople(ids: ids + [999_999])
+        #expect(found.count == 6 && found[999_999] == nil)
+        #expect(found[ids[2]]?.person.classID == "P1" && found[ids[2]]?.person.info == "i1" && found[ids[2]]?.face.classID == "P1")
+        #expect(try await store.facesWithPeople(ids: []).isEmpty)
+    }
+
     /// Several first registrations at once: the count and the insert share one transaction, so
     /// exactly one becomes admin.
     @Test(arguments: Backend.available)
