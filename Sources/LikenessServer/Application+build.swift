@@ -31,13 +31,13 @@ public func buildRouter(configuration: ServerConfiguration, services: ServerServ
     let secret = configuration.jwtSecret.isEmpty ? TokenService.randomSecret() : configuration.jwtSecret
     let tokens = await TokenService(secret: secret, lifetimeSeconds: configuration.tokenLifetimeSeconds)
     let executors = executors ?? ServerExecutors(configuration: configuration)
-    let ops = FaceOperations(services: services, executors: executors, configuration: configuration,
-                             clients: ClientLimiter(perClient: configuration.effectivePerClientInference))
+    let ops = FaceOperations(services: services, executors: executors, configuration: configuration)
     let dummyHash = try await executors.passwords.run { Bcrypt.hash("not a password", cost: configuration.bcryptCost) }
 
     let router = Router(context: LikenessRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
+    router.add(middleware: UploadShareMiddleware(clients: ClientLimiter(perClient: configuration.effectivePerClientInference)))
     router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
     router.add(middleware: AuthenticationMiddleware(tokens: tokens, accounts: services.accounts))
     SystemRoutes(services: services).register(router.group())

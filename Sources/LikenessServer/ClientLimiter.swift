@@ -1,7 +1,9 @@
-/// Caps the images one client may have in analysis (running or waiting) at once, so a client
-/// sending image bombs or a burst of uploads takes a share of the workers, not all of them:
-/// the rest of the line stays open to everyone else. Over its share a client gets a clean 503
-/// with Retry-After, like a full queue.
+import Hummingbird
+
+/// Caps the uploads one client may have in progress (being read, waiting, or analysed) at
+/// once, so a client sending image bombs or a burst of uploads takes a share of the workers,
+/// not all of them: the rest stays open to everyone else. Over its share a client gets a clean
+/// 503 with Retry-After, like a full queue.
 actor ClientLimiter {
     private var inFlight: [String: Int] = [:]
     /// 0 for no cap.
@@ -34,5 +36,19 @@ actor ClientLimiter {
             await release(client)
             throw error
         }
+    }
+}
+
+/// Applies the client's share to every upload (multipart request) before its body is read, so
+/// a refused request costs its headers, not a parse of its body.
+struct UploadShareMiddleware: RouterMiddleware {
+    typealias Context = LikenessRequestContext
+    let clients: ClientLimiter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/") else {
+            return try await next(request, context)
+        }
+        return try await clients.run(context.clientAddress) { try await next(request, context) }
     }
 }

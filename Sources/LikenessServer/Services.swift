@@ -29,7 +29,6 @@ struct FaceOperations: Sendable {
     let services: ServerServices
     let executors: ServerExecutors
     let configuration: ServerConfiguration
-    let clients: ClientLimiter
 
     var recognizer: RecognizerInfo { services.analyzer.recognizer }
 
@@ -40,9 +39,7 @@ struct FaceOperations: Sendable {
         let options = AnalysisOptions(embed: embed, maxFaces: configuration.maxFacesPerImage, liveness: liveness,
                                       attributes: attributes)
         do {
-            return try await clients.run(ClientAddressMiddleware.current) {
-                try await executors.inference.run { [services] in try services.analyzer.analyzeNow(image, options: options) }
-            }
+            return try await executors.inference.run { [services] in try services.analyzer.analyzeNow(image, options: options) }
         } catch {
             throw APIError.from(error)
         }

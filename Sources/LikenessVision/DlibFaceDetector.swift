@@ -28,10 +28,12 @@ public final class DlibFaceDetector: FaceDetector {
     }
 
     public let options: Options
-    // The HOG scanner keeps per-call state, so calls are serialised.
-    private let native: Mutex<(detector: NativeHandle, shape: NativeHandle)>
+    // The HOG scanner keeps per-call state: one copy per core, each used by one thread at a
+    // time. The shape predictor is only read, so one is shared.
+    private let detectors: HandlePool
+    private let shape: NativeHandle
 
-    public init(shapePredictorPath: String, options: Options = Options()) throws {
+    public init(shapePredictorPath: String, options: Options = Options(), copies: Int? = nil) throws {
         guard (0...4).contains(options.upsample) else {
             throw ModelLoadError(path: shapePredictorPath, reason: "upsample must be 0-4")
         }
@@ -39,10 +41,12 @@ public final class DlibFaceDetector: FaceDetector {
             throw ModelLoadError(path: shapePredictorPath, reason: "file not found")
         }
         NativeRuntime.configure()
-        var detector: OpaquePointer?
+        detectors = try HandlePool(copies: copies ?? HandlePool.defaultCopies) {
+            var detector: OpaquePointer?
+            try NativeError.check("dlib") { ldl_detector_create(&detector, $0, $1) }
+            return NativeHandle(detector!, free: ldl_detector_free)
+        }
         var shape: OpaquePointer?
-        try NativeError.check("dlib") { ldl_detector_create(&detector, $0, $1) }
-        let detectorHandle = NativeHandle(detector!, free: ldl_detector_free)
         do {
             try NativeError.check("dlib") { ldl_shape_model_load(shapePredictorPath, &shape, $0, $1) }
         } catch {
@@ -53,7 +57,7 @@ public final class DlibFaceDetector: FaceDetector {
             throw ModelLoadError(path: shapePredictorPath, reason: "expected a 5-point shape predictor")
         }
         self.options = options
-        self.native = Mutex((detectorHandle, shapeHandle))
+        self.shape = shapeHandle
     }
 
     /// How HOG scans an image of this size: the upsampling, and the scale applied first (1 for none).
@@ -75,26 +79,24 @@ public final class DlibFaceDetector: FaceDetector {
             let small = try ImageTransforms.resize(image, to: size)
             scanned = try DlibImage(Image(width: small.width, height: small.height, bgr: small.bgr))
         }
-        return try native.withLock { native throws -> [DetectedFace] in
-            var rects = try detections(native.detector.pointer, scanned, upsample: upsample)
-            if scale < 1 {
-                rects = rects.compactMap { r in
-                    var c = r
-                    c.left = min(image.width, Int((Double(r.left) / scale).rounded()))
-                    c.top = min(image.height, Int((Double(r.top) / scale).rounded()))
-                    c.right = min(image.width, Int((Double(r.right) / scale).rounded()))
-                    c.bottom = min(image.height, Int((Double(r.bottom) / scale).rounded()))
-                    return c.right > c.left && c.bottom > c.top ? c : nil
-                }
+        var rects = try detectors.with { detector in try detections(detector.pointer, scanned, upsample: upsample) }
+        if scale < 1 {
+            rects = rects.compactMap { r in
+                var c = r
+                c.left = min(image.width, Int((Double(r.left) / scale).rounded()))
+                c.top = min(image.height, Int((Double(r.top) / scale).rounded()))
+                c.right = min(image.width, Int((Double(r.right) / scale).rounded()))
+                c.bottom = min(image.height, Int((Double(r.bottom) / scale).rounded()))
+                return c.right > c.left && c.bottom > c.top ? c : nil
             }
-            timings.add("detect", watch.lap())
-            let faces = try rects.map { rect in
-                DetectedFace(box: BoundingBox(dlib: rect), score: rect.score,
-                             landmarks: try landmarks(native.shape.pointer, dlibImage, rect))
-            }
-            timings.add("landmarks", watch.lap())
-            return faces
         }
+        timings.add("detect", watch.lap())
+        let faces = try rects.map { rect in
+            DetectedFace(box: BoundingBox(dlib: rect), score: rect.score,
+                         landmarks: try landmarks(shape.pointer, dlibImage, rect))
+        }
+        timings.add("landmarks", watch.lap())
+        return faces
     }
 
     /// Raw detections, clipped as face_recognition clips them; empty boxes are dropped.

@@ -7,21 +7,24 @@ import Synchronization
 /// 5 landmarks (padding 0.25, as dlib's compute_face_descriptor does) and embedded to 128-d.
 public final class DlibFaceEmbedder: FaceEmbedder {
     public let recognizer = DlibPack.recognizer
-    // The network keeps its activations between calls, so calls are serialised.
-    private let net: Mutex<NativeHandle>
+    // The network keeps its activations between calls: one copy per core, so concurrent
+    // images do not queue on one network (a large image must not stall the others).
+    private let nets: HandlePool
 
-    public init(modelPath: String) throws {
+    public init(modelPath: String, copies: Int? = nil) throws {
         guard FileManager.default.isReadableFile(atPath: modelPath) else {
             throw ModelLoadError(path: modelPath, reason: "file not found")
         }
         NativeRuntime.configure()
-        var out: OpaquePointer?
-        do {
-            try NativeError.check("dlib") { ldl_recognizer_load(modelPath, &out, $0, $1) }
-        } catch {
-            throw ModelLoadError(path: modelPath, reason: error.message)
+        nets = try HandlePool(copies: copies ?? HandlePool.defaultCopies) {
+            var out: OpaquePointer?
+            do {
+                try NativeError.check("dlib") { ldl_recognizer_load(modelPath, &out, $0, $1) }
+            } catch {
+                throw ModelLoadError(path: modelPath, reason: (error as? NativeError)?.message ?? "\(error)")
+            }
+            return NativeHandle(out!, free: ldl_recognizer_free)
         }
-        net = Mutex(NativeHandle(out!, free: ldl_recognizer_free))
     }
 
     public func embed(faces: [DetectedFace], in image: Image, timings: inout StageTimings) throws -> [Embedding] {
@@ -31,7 +34,7 @@ public final class DlibFaceEmbedder: FaceEmbedder {
         timings.add("align", watch.lap())
         let dimension = recognizer.dimension
         var raw = [Float](repeating: 0, count: faces.count * dimension)
-        try net.withLock { net in
+        try nets.with { net in
             try NativeError.check("dlib") { err, len in
                 chips.withUnsafeBufferPointer { chipPtr in
                     raw.withUnsafeMutableBufferPointer {
