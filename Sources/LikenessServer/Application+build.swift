@@ -2,8 +2,10 @@ import Hummingbird
 import HummingbirdBcrypt
 import HummingbirdCore
 import LikenessCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 
 /// Builds the HTTP application over the given services (Hummingbird's examples' shape).
 public func buildApplication(
@@ -19,11 +21,43 @@ public func buildApplication(
         httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100))
     return Application(
         router: router,
-        server: .http1(configuration: http1),
+        server: try serverBuilder(http1, configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Likeness",
                              availableConnectionsDelegate: MaximumAvailableConnections(max(1, configuration.maxConnections))),
         logger: logger
     )
+}
+
+/// HTTP/1.1, inside TLS when a certificate and key are configured.
+func serverBuilder(_ http1: HTTP1Channel.Configuration, _ configuration: ServerConfiguration) throws -> HTTPServerBuilder {
+    switch (configuration.tlsCertificatePath, configuration.tlsPrivateKeyPath) {
+    case (nil, nil):
+        return .http1(configuration: http1)
+    case let (certificate?, key?):
+        let chain: [NIOSSLCertificate]
+        let privateKey: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw TLSSetupError("cannot read the TLS certificate chain \(certificate) as PEM: \(error)")
+        }
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw TLSSetupError("cannot read the TLS private key \(key) as PEM: \(error)")
+        }
+        guard !chain.isEmpty else { throw TLSSetupError("\(certificate) holds no certificate") }
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        tls.minimumTLSVersion = .tlsv12
+        return try .tls(.http1(configuration: http1), tlsConfiguration: tls)
+    default:
+        throw TLSSetupError("TLS needs both a certificate (--tls-cert) and a private key (--tls-key)")
+    }
+}
+
+public struct TLSSetupError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }
 
 public func buildRouter(configuration: ServerConfiguration, services: ServerServices,

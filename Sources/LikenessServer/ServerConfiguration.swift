@@ -41,6 +41,11 @@ public struct ServerConfiguration: Sendable {
 
     var effectivePerClientInference: Int { perClientInference ?? max(1, inferenceWorkers - 1) }
 
+    /// PEM certificate chain and private key: serve HTTPS directly, for deployments without a
+    /// TLS-terminating proxy.
+    public var tlsCertificatePath: String?
+    public var tlsPrivateKeyPath: String?
+
     /// Files enrolled by one request to POST /v1/people/{class_id}/faces.
     public var maxFilesPerEnrollment = 10
     /// The original's ENABLE_ANTI_SPOOFING: queries check liveness and report a spoof instead of

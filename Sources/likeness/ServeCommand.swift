@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     var perClientInference: Int?
     @Option(help: "Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client ($LIKENESS_TRUSTED_PROXIES).")
     var trustedProxies: String?
+    @Option(help: "PEM certificate chain: serve HTTPS ($LIKENESS_TLS_CERT; with --tls-key).") var tlsCert: String?
+    @Option(help: "PEM private key of the certificate ($LIKENESS_TLS_KEY).") var tlsKey: String?
     @Option(help: "Model pack name or file ($LIKENESS_PACK; default: the best installed, see `likeness models list`).") var pack: String?
     @Option(help: "Check liveness on queries and enrolment, reporting spoofs ($ENABLE_ANTI_SPOOFING; default false).") var antiSpoofing: Bool?
     @Option(help: "Liveness score below which a face is a spoof ($ANTI_SPOOFING_THRESHOLD; default: the pack's, 0.7).") var antiSpoofingThreshold: Double?
@@ -84,6 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         server.trustedProxies = Set((setting(trustedProxies, ["LIKENESS_TRUSTED_PROXIES"], "trusted_proxies") ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        server.tlsCertificatePath = setting(tlsCert, ["LIKENESS_TLS_CERT"], "tls_cert")
+        server.tlsPrivateKeyPath = setting(tlsKey, ["LIKENESS_TLS_KEY"], "tls_key")
         server.idleTimeoutSeconds = try int(idleTimeout, ["LIKENESS_IDLE_TIMEOUT"], "idle_timeout",
                                             default: server.idleTimeoutSeconds, range: 1...86400)
         server.jwtSecret = try jwtSecret(env["LIKENESS_JWT_SECRET"] ?? file["jwt_secret"], dataDir: data)

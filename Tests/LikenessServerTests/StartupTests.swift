@@ -15,10 +15,13 @@ import Testing
         var output: String
     }
 
-    func run(_ arguments: [String]) throws -> Run {
+    static let dlibModels = repo.appendingPathComponent("data/models")
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = Self.likeness
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -74,5 +77,75 @@ import Testing
             #expect(!verify.crashed, "\(name)")
             if name == "missing" || name == "checksum" { #expect(verify.status == 1 && verify.output.contains("FAILED"), "\(name): \(verify.output)") }
         }
+    }
+
+    /// Settings that are wrong stop start-up with their name, instead of a silent default.
+    @Test func badSettingsStopStartUpWithTheirName() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.likeness.path), "build the likeness executable first")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-settings-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cases: [([String: String], String)] = [
+            (["LIKENESS_JWT_SECRET": "too short"], "LIKENESS_JWT_SECRET must be at least 32 bytes"),
+            (["PORT": "80a"], "PORT = '80a'"),
+            (["ENABLE_ANTI_SPOOFING": "maybe"], "ENABLE_ANTI_SPOOFING"),
+            (["LIKENESS_TLS_CERT": dir + "/absent.pem"], "--tls-key"),
+        ]
+        for (environment, expected) in cases {
+            let serve = try run(["serve", "--data-dir", dir, "--model-dir", Self.dlibModels.path], environment: environment)
+            #expect(!serve.crashed && serve.status != 0 && serve.output.contains(expected), "\(environment): \(serve.output)")
+        }
+    }
+
+    /// HTTPS with a certificate and key, and files private to the server's user from creation.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
+    func servesHTTPSAndKeepsItsFilesPrivate() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.likeness.path), "build the likeness executable first")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                             "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"]
+        openssl.standardOutput = FileHandle.nullDevice
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        try #require(openssl.terminationStatus == 0)
+
+        let port = Int.random(in: 20000...29999)
+        let server = Process()
+        server.executableURL = Self.likeness
+        server.arguments = ["serve", "--data-dir", dir + "/data", "--model-dir", Self.dlibModels.path, "--port", String(port),
+                            "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+
+        func curl(_ url: String) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            p.arguments = ["-sk", "--max-time", "5", url]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        var answer = (Int32(-1), "")
+        for _ in 0..<150 {
+            answer = try curl("https://127.0.0.1:\(port)/healthz")
+            if answer.0 == 0 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(answer.0 == 0 && answer.1.contains("ok"), "\(answer)")
+        #expect(try curl("http://127.0.0.1:\(port)/healthz").1.contains("ok") == false)
+
+        func mode(_ path: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1 }
+        #expect(try mode(dir + "/data") == 0o700)
+        for file in ["jwt.key", "likeness.db"] { #expect(try mode(dir + "/data/" + file) & 0o077 == 0, "\(file)") }
     }
 }
