@@ -57,7 +57,8 @@ def iou(a, b):
 
 def main():
     paths = images()
-    run = subprocess.run([LIKENESS, "embed", "--list", "-"], input="\n".join(map(str, paths)),
+    # No canvas bound: the reference scans every image at upsample 1, whatever its size.
+    run = subprocess.run([LIKENESS, "embed", "--max-canvas-pixels", "0", "--list", "-"], input="\n".join(map(str, paths)),
                          capture_output=True, text=True)
     ours = {}
     for line in run.stdout.splitlines():

@@ -17,7 +17,8 @@ public final class DlibFaceDetector: FaceDetector {
         /// The most pixels HOG scans, upsampling included. A larger image is first scanned with
         /// less upsampling, then downscaled: a 40 MP photo upsampled once would be 160 MP (2 GB,
         /// 20 s), while its faces are large enough to find at 8 MP. Landmarks are still
-        /// predicted on the full-resolution image.
+        /// predicted on the full-resolution image. 0 scans every image as dlib does (the
+        /// reference's behaviour, which the parity bench checks).
         public var maxCanvasPixels: Int
 
         public init(upsample: Int = 1, adjustThreshold: Double = 0, maxCanvasPixels: Int = 8_000_000) {
@@ -63,6 +64,7 @@ public final class DlibFaceDetector: FaceDetector {
     /// How HOG scans an image of this size: the upsampling, and the scale applied first (1 for none).
     public func canvas(width: Int, height: Int) -> (upsample: Int, scale: Double) {
         let pixels = max(1, width * height)
+        guard options.maxCanvasPixels > 0 else { return (options.upsample, 1) }
         var upsample = options.upsample
         while upsample > 0, pixels << (2 * upsample) > options.maxCanvasPixels { upsample -= 1 }
         guard pixels > options.maxCanvasPixels else { return (upsample, 1) }

@@ -23,6 +23,9 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Times the image is upsampled before HOG detection (0-4; dlib pack).")
     var upsample: Int = 1
 
+    @Option(help: "Most pixels HOG scans, upsampling included; larger images are scanned with less upsampling, then downscaled (0: no bound, as dlib).")
+    var maxCanvasPixels: Int = DlibFaceDetector.Options().maxCanvasPixels
+
     @Option(parsing: .unconditional, help: "Added to the HOG detector's threshold: below 0 finds more faces, and more false ones.")
     var adjustThreshold: Double = 0
 
@@ -50,7 +53,7 @@ struct PipelineOptions: ParsableArguments {
             if let problem = installed.verify().first { throw problem }
             return try FacePipeline.dlib(
                 modelDirectory: (installed.directory as NSString).deletingLastPathComponent,
-                detectorOptions: .init(upsample: upsample, adjustThreshold: adjustThreshold),
+                detectorOptions: .init(upsample: upsample, adjustThreshold: adjustThreshold, maxCanvasPixels: maxCanvasPixels),
                 limits: limits
             )
         }
