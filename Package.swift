@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.8.0"),
     ],
     targets: [
         .target(name: "LikenessCore"),
@@ -82,6 +83,7 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -98,6 +100,7 @@ let package = Package(
             dependencies: [
                 "LikenessCore", "LikenessVision", "LikenessStore", "LikenessIndex", "LikenessServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -105,19 +108,21 @@ let package = Package(
             dependencies: ["LikenessCore", "LikenessVision", "LikenessIndex", "LikenessStore", "CKernels"],
             path: "bench/Sources/likeness-bench"
         ),
+        // Fakes behind the LikenessCore protocols, vector generators: shared by the test targets.
+        .target(name: "LikenessTestSupport", dependencies: ["LikenessCore"], path: "Tests/LikenessTestSupport"),
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"]),
         .testTarget(
             name: "LikenessServerTests",
             dependencies: [
-                "LikenessServer", "LikenessCore", "LikenessVision", "LikenessStore", "LikenessIndex",
+                "LikenessServer", "LikenessCore", "LikenessVision", "LikenessStore", "LikenessIndex", "LikenessTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 // MultipartKit only as an oracle: well-formed bodies must parse as it parses them.
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "LikenessStoreTests", dependencies: ["LikenessStore", "LikenessIndex", "LikenessCore"]),
-        .testTarget(name: "LikenessIndexTests", dependencies: ["LikenessIndex", "LikenessCore", "CKernels"]),
+        .testTarget(name: "LikenessStoreTests", dependencies: ["LikenessStore", "LikenessIndex", "LikenessCore", "LikenessTestSupport"]),
+        .testTarget(name: "LikenessIndexTests", dependencies: ["LikenessIndex", "LikenessCore", "CKernels", "LikenessTestSupport"]),
         .testTarget(name: "LikenessVisionTests", dependencies: ["LikenessVision", "LikenessCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,6 +7,7 @@ import LikenessServer
 import LikenessStore
 import LikenessVision
 import Logging
+import ServiceLifecycle
 
 /// `likeness serve`: the HTTP server on the configured model pack, database and index.
 /// Settings come from flags, then the environment, then a JSON config file, then defaults.
@@ -121,19 +122,15 @@ struct ServeCommand: AsyncParsableCommand {
                                          services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index),
                                          logger: logger)
         let interval = try int(snapshotInterval, [], "snapshot_interval", default: 300, range: 1...86400)
-        let snapshots = Task.detached {
-            var written = index.position
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(interval))
-                if index.position != written {
-                    do { try index.snapshot(); written = index.position } catch { logger.warning("snapshot failed: \(error)") }
-                }
-            }
-        }
-        try await app.runService()
-        snapshots.cancel()
-        try index.snapshot()
-        logger.info("index snapshot written on shutdown")
+        let snapshots = SnapshotService(index: index, interval: .seconds(interval), logger: logger)
+        // Shut down in reverse order: the HTTP server stops accepting and finishes its requests,
+        // then the last snapshot is written; the store closes when the command returns.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: snapshots), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        logger.info("stopped")
     }
 
     private func loadConfigFile() throws -> [String: String] {

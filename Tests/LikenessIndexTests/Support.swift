@@ -1,25 +1,6 @@
 import LikenessCore
 import LikenessIndex
-
-/// Deterministic pseudo-random unit vectors (SplitMix64), so failures reproduce.
-struct VectorGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func unitVector(_ d: Int) -> [Float] {
-        let raw = (0..<d).map { _ in Float(Double(next() >> 11) / Double(1 << 53) * 2 - 1) }
-        return Embedding(recognizer: RecognizerID("t"), raw: raw).vector
-    }
-}
+@_exported import LikenessTestSupport
 
 /// The obvious answer: score everything in Double, sort by the index's ranking rule.
 func bruteForce(_ data: [(FaceID, [Float])], _ q: [Float], k: Int, minScore: Float) -> [SearchHit] {

@@ -148,4 +148,41 @@ import Testing
         #expect(try mode(dir + "/data") == 0o700)
         for file in ["jwt.key", "likeness.db"] { #expect(try mode(dir + "/data/" + file) & 0o077 == 0, "\(file)") }
     }
+
+    /// SIGTERM: the server stops accepting, finishes, writes the index snapshot and exits 0.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
+    func sigtermWritesTheSnapshotAndExitsCleanly() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.likeness.path), "build the likeness executable first")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-term-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = Int.random(in: 30000...39999)
+        let server = Process()
+        server.executableURL = Self.likeness
+        server.arguments = ["serve", "--data-dir", dir, "--model-dir", Self.dlibModels.path, "--port", String(port)]
+        let log = Pipe()
+        server.standardOutput = log
+        server.standardError = log
+        try server.run()
+        var up = false
+        for _ in 0..<150 {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            probe.arguments = ["-sf", "--max-time", "2", "http://127.0.0.1:\(port)/healthz"]
+            probe.standardOutput = FileHandle.nullDevice
+            probe.standardError = FileHandle.nullDevice
+            try probe.run()
+            probe.waitUntilExit()
+            if probe.terminationStatus == 0 { up = true; break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try #require(up, "the server did not start")
+        server.terminate()  // SIGTERM
+        server.waitUntilExit()
+        let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(server.terminationReason == .exit && server.terminationStatus == 0, "\(output)")
+        #expect(output.contains("index snapshot written on shutdown"), "\(output)")
+        let snapshots = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".snapshot") }
+        #expect(snapshots.count == 1)
+    }
 }

@@ -3,19 +3,21 @@ import Hummingbird
 import HummingbirdTesting
 import LikenessCore
 import LikenessServer
+@_exported import LikenessTestSupport
 import Testing
 
 /// An app on fakes, with a fast bcrypt, and helpers to call it.
 struct Harness {
-    let gallery = MemoryGallery()
-    let accounts = MemoryAccounts()
+    let store = MemoryStore()
+    var gallery: MemoryStore { store }
+    var accounts: MemoryStore { store }
     let index: FakeIndex
     var configuration: ServerConfiguration
     var analyzer = FakeAnalyzer()
 
     init(analyzer: FakeAnalyzer = FakeAnalyzer(), configure: (inout ServerConfiguration) -> Void = { _ in }) {
         self.analyzer = analyzer
-        index = FakeIndex(source: gallery)
+        index = FakeIndex(source: store)
         var c = ServerConfiguration()
         c.bcryptCost = 4
         c.jwtSecret = Array("test secret that is long enough!!".utf8)

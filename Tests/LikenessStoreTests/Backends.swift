@@ -1,16 +1,26 @@
 import Foundation
 import LikenessCore
 @testable import LikenessStore
+@_exported import LikenessTestSupport
 import Testing
 
-/// The databases the shared suite runs against: SQLite always, MariaDB when
-/// LIKENESS_TEST_MYSQL_URL names a server (CI starts one with scripts/mariadb-test-server.sh).
+/// The stores the contract suite runs against: the in-memory fake the HTTP tests use, SQLite
+/// always, MariaDB when LIKENESS_TEST_MYSQL_URL names a server (CI starts one with
+/// scripts/mariadb-test-server.sh). One suite for all, so the fake cannot drift from the real
+/// stores.
 enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite, mysql
+    case memory, sqlite, mysql
 
     static let mysqlURL = ProcessInfo.processInfo.environment["LIKENESS_TEST_MYSQL_URL"]
 
+    /// The SQL databases.
     static var available: [Backend] { mysqlURL == nil ? [.sqlite] : [.sqlite, .mysql] }
+    /// Every store of the contract: the fake too.
+    static var all: [Backend] { [.memory] + available }
+
+    func makeContractStore() throws -> any GalleryStore & AccountStore {
+        self == .memory ? MemoryStore() : try makeStore()
+    }
 
     var testDescription: String { rawValue }
 
@@ -18,7 +28,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     func freshURL() throws -> DatabaseURL {
         let name = "likeness_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         switch self {
-        case .sqlite:
+        case .sqlite, .memory:
             return .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("\(name).db").path)
         case .mysql:
             guard case let .mysql(host, port, user, password, database) = try DatabaseURL(Self.mysqlURL ?? "") else {
@@ -39,19 +49,4 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     func ciRunsTheMariaDBSuite() {
         #expect(Backend.mysqlURL != nil, "CI must set LIKENESS_TEST_MYSQL_URL (see .ci/run)")
     }
-}
-
-func unitVector(_ seed: Int, _ d: Int = 8) -> [Float] {
-    var state = UInt64(seed) &+ 0x9E37_79B9_7F4A_7C15
-    let raw = (0..<d).map { _ -> Float in
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return Float(Int64(bitPattern: state >> 11) % 2000 - 1000) / 1000
-    }
-    return Embedding(recognizer: RecognizerID("r"), raw: raw).vector
-}
-
-func newFace(_ seed: Int, d: Int = 8, crop: [UInt8]? = nil) -> NewFace {
-    NewFace(embedding: Embedding(recognizer: RecognizerID("r"), normalized: unitVector(seed, d)),
-            box: BoundingBox(x: 1, y: 2, width: 30, height: 40), detectionScore: 0.9, quality: nil, crop: crop,
-            imageSHA256: String(repeating: "ab", count: 32))
 }

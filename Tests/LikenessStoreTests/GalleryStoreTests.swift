@@ -3,6 +3,7 @@ import LikenessCore
 import LikenessStore
 import Testing
 
+/// The store contract: every test here runs on the in-memory fake, SQLite and MariaDB.
 @Suite struct GalleryStoreTests {
     @Test(arguments: Backend.available)
     func migrationsAreIdempotent(backend: Backend) throws {
@@ -11,9 +12,9 @@ import Testing
         _ = try SQLStore(url: url)
     }
 
-    @Test(arguments: Backend.available)
+    @Test(arguments: Backend.all)
     func peopleLifecycle(backend: Backend) async throws {
-        let store = try backend.makeStore()
+        let store = try backend.makeContractStore()
         let p = try await store.createPerson(classID: "PERSON_001", name: "John Doe", info: "Employee ID: 12345")
         #expect(p.id > 0 && p.classID == "PERSON_001")
         await #expect(throws: StoreError.self) { try await store.createPerson(classID: "PERSON_001", name: "x", info: "") }
@@ -50,9 +51,9 @@ import Testing
         await #expect(throws: StoreError.self) { try await store.createPerson(classID: "", name: "x", info: "") }
     }
 
-    @Test(arguments: Backend.available)
+    @Test(arguments: Backend.all)
     func facesAndEmbeddings(backend: Backend) async throws {
-        let store = try backend.makeStore()
+        let store = try backend.makeContractStore()
         _ = try await store.createPerson(classID: "A", name: "Alice", info: "")
         await #expect(throws: StoreError.notFound("no person with class_id B")) { try await store.addFace(newFace(1), classID: "B") }
         let crop: [UInt8] = Array(0...255) + [0, 0, 1]
@@ -83,9 +84,9 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.available)
+    @Test(arguments: Backend.all)
     func deletingAPersonRemovesEverythingAndLogsIt(backend: Backend) async throws {
-        let store = try backend.makeStore()
+        let store = try backend.makeContractStore()
         _ = try await store.createPerson(classID: "A", name: "Alice", info: "")
         _ = try await store.createPerson(classID: "B", name: "Bob", info: "")
         let a1 = try await store.addFace(newFace(1, crop: [1, 2, 3]), classID: "A")
@@ -111,9 +112,9 @@ import Testing
         #expect(full.filter { if case .upsert = $0.kind { true } else { false } }.map(\.id) == [b1.id])
     }
 
-    @Test(arguments: Backend.available)
+    @Test(arguments: Backend.all)
     func importIsAnUpsertAndAllOrNothing(backend: Backend) async throws {
-        let store = try backend.makeStore()
+        let store = try backend.makeContractStore()
         _ = try await store.createPerson(classID: "P1", name: "Old", info: "old")
         let result = try await store.importPeople([
             PersonImport(classID: "P1", name: "Trần Văn Ơn", info: "cập nhật"),
@@ -127,9 +128,9 @@ import Testing
         #expect(try await store.person(classID: "P3") == nil)
     }
 
-    @Test(arguments: Backend.available)
+    @Test(arguments: Backend.all)
     func accountsAndAPIKeys(backend: Backend) async throws {
-        let store = try backend.makeStore()
+        let store = try backend.makeContractStore()
         #expect(try await store.accountCount() == 0)
         let admin = try await store.createAccount(username: "admin", passwordHash: "$2b$12$hash", role: .admin)
         await #expect(throws: StoreError.conflict("the username admin is taken")) {
@@ -162,9 +163,9 @@ import Testing
     }
 
     /// Faces joined to their people in one call; unknown ids are left out.
-    @Test(arguments: Backend.available)
+    @Test(arguments: Backend.all)
     func facesWithPeopleInOneCall(backend: Backend) async throws {
-        let store = try backend.makeStore()
+        let store = try backend.makeContractStore()
         var ids: [FaceID] = []
         for p in 0..<3 {
             _ = try await store.createPerson(classID: "P\(p)", name: "n\(p)", info: "i\(p)")
@@ -178,9 +179,9 @@ import Testing
 
     /// Several first registrations at once: the count and the insert share one transaction, so
     /// exactly one becomes admin.
-    @Test(arguments: Backend.available)
+    @Test(arguments: Backend.all)
     func racingFirstRegistrationsMakeOneAdmin(backend: Backend) async throws {
-        let store = try backend.makeStore()
+        let store = try backend.makeContractStore()
         let winners = try await withThrowingTaskGroup(of: Account?.self) { group in
             for i in 0..<8 { group.addTask { try await store.createFirstAdmin(username: "admin\(i)", passwordHash: "h") } }
             return try await group.reduce(into: [Account]()) { if let a = $1 { $0.append(a) } }
@@ -192,9 +193,9 @@ import Testing
 
     /// Ids that would name another row than the one stored: a NUL (SQLite's C API stops at
     /// it), control characters, trailing spaces (MariaDB's PAD SPACE ignores them).
-    @Test(arguments: Backend.available)
+    @Test(arguments: Backend.all)
     func classIDsWithControlCharactersOrEdgeSpacesAreRefused(backend: Backend) async throws {
-        let store = try backend.makeStore()
+        let store = try backend.makeContractStore()
         _ = try await store.createPerson(classID: "P1", name: "n", info: "")
         for bad in ["P1\u{0}x", "P1 ", " P1", "a\tb", "a\nb"] {
             await #expect(throws: StoreError.self, "\(bad.debugDescription)") { try await store.createPerson(classID: bad, name: "n", info: "") }
@@ -203,9 +204,9 @@ import Testing
         #expect(try await store.person(classID: "a b/ü 1") != nil)
     }
 
-    @Test(arguments: Backend.available)
+    @Test(arguments: Backend.all)
     func concurrentEnrollmentGetsGaplessOrderedPositions(backend: Backend) async throws {
-        let store = try backend.makeStore()
+        let store = try backend.makeContractStore()
         for p in 0..<4 { _ = try await store.createPerson(classID: "P\(p)", name: "n", info: "") }
         let start = try store.currentPosition()
         try await withThrowingTaskGroup(of: Void.self) { group in
