@@ -75,10 +75,22 @@ let package = Package(
             name: "LikenessStore",
             dependencies: ["LikenessCore", "CSQLite", "CMariaDB"]
         ),
+        // The use cases (recognition, gallery, accounts) over the LikenessCore protocols, with
+        // domain errors: no HTTP in here.
+        .target(
+            name: "LikenessUseCases",
+            dependencies: [
+                "LikenessCore",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "LikenessServer",
             dependencies: [
-                "LikenessCore",
+                "LikenessCore", "LikenessUseCases",
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -114,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "LikenessServerTests",
             dependencies: [
-                "LikenessServer", "LikenessCore", "LikenessVision", "LikenessStore", "LikenessIndex", "LikenessTestSupport",
+                "LikenessServer", "LikenessUseCases", "LikenessCore", "LikenessVision", "LikenessStore", "LikenessIndex", "LikenessTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 // MultipartKit only as an oracle: well-formed bodies must parse as it parses them.
                 .product(name: "MultipartKit", package: "multipart-kit"),

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LikenessCore
+import LikenessUseCases
 
 /// Every error the API answers: a status and a stable code, as
 /// `{"error": {"code": "...", "message": "..."}}`.
@@ -35,11 +36,35 @@ public struct APIError: HTTPResponseError, Sendable {
                  "the face looks like a print or a screen (liveness \((score * 1000).rounded() / 1000) < \(threshold)); it was not enrolled")
     }
 
+    /// The one place the domain's refusals become statuses and codes.
+    static func from(_ e: DomainError) -> APIError {
+        switch e {
+        case let .notFound(m): return .notFound(m)
+        case let .invalid(code, m): return .badRequest(code, m)
+        case let .conflict(m): return APIError(.conflict, "conflict", m)
+        case .noFace: return .noFace
+        case let .spoof(score, threshold): return .spoof(score: score, threshold: threshold)
+        case let .unprocessable(code, m): return APIError(.unprocessableContent, code, m)
+        case let .unauthenticated(code, m): return APIError(.unauthorized, code, m)
+        case let .forbidden(code, m): return APIError(.forbidden, code, m)
+        case let .throttled(wait, m): return APIError(.tooManyRequests, "too_many_attempts", m, retryAfter: wait)
+        case let .busy(wait, m): return APIError(.serviceUnavailable, "busy", m, retryAfter: wait)
+        }
+    }
+
     /// The API's reading of any error from below: user mistakes become 4xx; the rest 503/500.
     static func from(_ error: any Error) -> APIError {
         switch error {
         case let e as APIError:
             return e
+        case let e as DomainError:
+            return from(e)
+        case let e as DomainErrorOrImage:
+            switch e {
+            case let .domain(d): return from(d)
+            case let .image(i): return from(i)
+            case let .store(s): return from(s)
+            }
         case let e as ImageError:
             switch e {
             case .tooLarge, .tooManyPixels: return APIError(.contentTooLarge, e.code, e.message)

@@ -1,7 +1,7 @@
 import Hummingbird
-import HummingbirdBcrypt
 import HummingbirdCore
 import LikenessCore
+import LikenessUseCases
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -61,99 +61,28 @@ public struct TLSSetupError: Error, CustomStringConvertible {
 }
 
 public func buildRouter(configuration: ServerConfiguration, services: ServerServices,
-                        executors: ServerExecutors? = nil) async throws -> Router<LikenessRequestContext> {
+                        executors: WorkExecutors? = nil) async throws -> Router<LikenessRequestContext> {
+    let settings = configuration.useCaseSettings
+    let executors = executors ?? WorkExecutors(inferenceWorkers: configuration.inferenceWorkers, inferenceQueue: configuration.inferenceQueue,
+                                               passwordThreads: configuration.passwordHashingThreads,
+                                               passwordQueue: configuration.passwordHashingQueue)
+    let recognition = RecognitionService(analyzer: services.analyzer, gallery: services.gallery, index: services.index,
+                                         executors: executors, settings: settings)
+    let gallery = GalleryService(recognition: recognition)
     let secret = configuration.jwtSecret.isEmpty ? TokenService.randomSecret() : configuration.jwtSecret
-    let tokens = await TokenService(secret: secret, lifetimeSeconds: configuration.tokenLifetimeSeconds)
-    let executors = executors ?? ServerExecutors(configuration: configuration)
-    let ops = FaceOperations(services: services, executors: executors, configuration: configuration)
-    let dummyHash = try await executors.passwords.run { Bcrypt.hash("not a password", cost: configuration.bcryptCost) }
+    let accounts = try await AccountService(accounts: services.accounts, secret: secret, executors: executors, settings: settings)
 
     let router = Router(context: LikenessRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
     router.add(middleware: UploadShareMiddleware(clients: ClientLimiter(perClient: configuration.effectivePerClientInference)))
     router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
-    router.add(middleware: AuthenticationMiddleware(tokens: tokens, accounts: services.accounts))
-    SystemRoutes(services: services).register(router.group())
-    let throttle = LoginThrottle(freePerPair: configuration.loginFailuresBeforeDelay, freePerAddress: configuration.loginFailuresPerAddress)
-    let accounts = AccountRoutes(accounts: services.accounts, tokens: tokens, throttle: throttle, passwords: executors.passwords,
-                                 configuration: configuration, dummyHash: dummyHash)
-    accounts.register(router.group("api"), v1: router.group("v1"))
-    LegacyRoutes(ops: ops, configuration: configuration).register(router.group("api"))
-    V1Routes(ops: ops, configuration: configuration).register(router.group("v1"))
+    router.add(middleware: BearerAuthenticator(accounts: accounts))
+    let api = router.group("api"), v1 = router.group("v1")
+    SystemController(accounts: accounts, gallery: gallery).addRoutes(to: router.group(), v1: v1)
+    AccountController(accounts: accounts).addRoutes(api: api, v1: v1)
+    LegacyController(recognition: recognition, gallery: gallery, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: api)
+    PeopleController(gallery: gallery, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: v1)
+    RecognitionController(recognition: recognition, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: v1)
     return router
-}
-
-/// Turns every error into the API's JSON error; anything unexpected is logged and answered
-/// as a 500 without internals.
-struct ErrorMiddleware: RouterMiddleware {
-    typealias Context = LikenessRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            let api = APIError.from(error)
-            if api.status == .internalServerError {
-                context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            }
-            throw api
-        }
-    }
-}
-
-/// Health, readiness and the OpenAPI document: open to anyone.
-struct SystemRoutes: Sendable {
-    let services: ServerServices
-
-    func register(_ group: RouterGroup<LikenessRequestContext>) {
-        group.get("healthz") { _, _ in try json(["status": "ok"]) }
-        group.get("readyz") { _, _ in
-            do {
-                _ = try await services.accounts.accountCount()
-                return try json(["status": "ready", "faces": String(services.index.count)])
-            } catch {
-                throw APIError(.serviceUnavailable, "not_ready", "the database is not reachable", retryAfter: 5)
-            }
-        }
-        group.get("openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
-        }
-    }
-}
-
-/// Answers 503 when a request takes longer than the configured time. The handler's task is
-/// cancelled at the deadline; every wait below it (body reads, the blocking executors, the
-/// database pool) gives up on cancellation, so the answer goes out on time whatever native
-/// code is running, and work still queued for this request never starts.
-struct TimeoutMiddleware: RouterMiddleware {
-    typealias Context = LikenessRequestContext
-    let seconds: Int
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard seconds > 0 else { return try await next(request, context) }
-        let timedOut = APIError(.serviceUnavailable, "timeout", "the request took longer than \(seconds) s", retryAfter: 5)
-        return try await withoutActuallyEscaping(next) { next in
-            let box = UncheckedSendable(value: (next, request, context))
-            return try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask { try await box.value.0(box.value.1, box.value.2) }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(seconds))
-                    return nil
-                }
-                defer { group.cancelAll() }
-                do {
-                    guard let first = try await group.next(), let response = first else { throw timedOut }
-                    return response
-                } catch is CancellationError {
-                    throw timedOut
-                }
-            }
-        }
-    }
-}
-
-/// Carries the handler chain into the racing child task; it is used by exactly one of them.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
 }

@@ -1,9 +1,9 @@
 import Foundation
 import Hummingbird
-import LikenessCore
+import LikenessUseCases
 
 /// JSON bodies. Field names follow the original system (snake_case).
-struct PersonInfo: Codable, Sendable {
+struct PersonInfo: ResponseCodable, Sendable {
     var class_id: String
     var name: String
     var info: String
@@ -15,7 +15,7 @@ struct PersonInfo: Codable, Sendable {
     }
 }
 
-struct PersonDTO: Codable, Sendable {
+struct PersonDTO: ResponseCodable, Sendable {
     var class_id: String
     var name: String
     var info: String
@@ -31,7 +31,7 @@ struct PersonDTO: Codable, Sendable {
     }
 }
 
-struct FaceBoxDTO: Codable, Sendable {
+struct FaceBoxDTO: ResponseCodable, Sendable {
     var box: [Double]
     var score: Double
     var landmarks: [[Double]]
@@ -67,7 +67,7 @@ struct LivenessDTO: Codable, Sendable {
     }
 }
 
-struct FaceRecordDTO: Codable, Sendable {
+struct FaceRecordDTO: ResponseCodable, Sendable {
     var image_id: Int64
     var class_id: String
     var recognizer: String
@@ -93,38 +93,7 @@ func iso(_ ms: Int64) -> String {
 
 func rounded(_ x: Float) -> Double { (Double(x) * 10000).rounded() / 10000 }
 
-/// Encodes a Codable body as JSON.
-func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let data = try encoder.encode(value)
-    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
-}
-
-/// A JSON request body decoded with a size limit; a malformed body is a 400, not a 500.
-func decodeJSON<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 1 << 20) async throws -> T {
-    let body: ByteBuffer
-    do { body = try await request.body.collect(upTo: limit) } catch {
-        throw APIError(.contentTooLarge, "body_too_large", "the request body exceeds \(limit) bytes")
-    }
-    do {
-        return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
-    } catch {
-        throw APIError.badRequest("invalid_json", "the body is not the JSON this endpoint expects: \(describe(error))")
-    }
-}
-
-private func describe(_ error: any Error) -> String {
-    switch error {
-    case let DecodingError.keyNotFound(key, _): "missing field '\(key.stringValue)'"
-    case let DecodingError.typeMismatch(_, context): "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
-    case let DecodingError.valueNotFound(_, context): "null at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
-    default: "malformed JSON"
-    }
-}
-
-struct IndexStatusDTO: Encodable {
+struct IndexStatusDTO: ResponseCodable {
     var total_vectors: Int
     var dimension: Int
     var index_type: String
@@ -136,17 +105,30 @@ struct IndexStatusDTO: Encodable {
     var attributes_available: Bool
     var anti_spoofing: Bool
 
-    init(_ ops: FaceOperations) {
-        let index = ops.services.index
-        total_vectors = index.count
-        dimension = index.dimension
-        index_type = index.kind
+    init(_ status: IndexStatus) {
+        total_vectors = status.count
+        dimension = status.dimension
+        index_type = status.kind
         metric = "inner_product"
-        recognizer = index.recognizer.rawValue
-        default_threshold = rounded(ops.recognizer.defaultThreshold)
-        database_position = index.position
-        liveness_available = ops.services.analyzer.capabilities.liveness
-        attributes_available = ops.services.analyzer.capabilities.attributes
-        anti_spoofing = ops.configuration.antiSpoofing
+        recognizer = status.recognizer.id.rawValue
+        default_threshold = rounded(status.recognizer.defaultThreshold)
+        database_position = status.position
+        liveness_available = status.capabilities.liveness
+        attributes_available = status.capabilities.attributes
+        anti_spoofing = status.antiSpoofing
     }
+}
+
+/// A small message body, `{"message": ..., other fields}`, as the original answered.
+struct MessageDTO: ResponseCodable {
+    var message: String
+    var class_id: String?
+    var image_id: String?
+    var deleted_images: Int?
+}
+
+/// Seconds since `start`, to 0.1 ms (the original's processing_time).
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let (s, a) = (ContinuousClock.now - start).components
+    return ((Double(s) + Double(a) / 1e18) * 10000).rounded() / 10000
 }

@@ -1,3 +1,5 @@
+import LikenessUseCases
+
 /// Every setting of the HTTP server. The executable fills it from a file, the environment and
 /// flags (see `likeness serve --help`).
 public struct ServerConfiguration: Sendable {
@@ -38,6 +40,21 @@ public struct ServerConfiguration: Sendable {
     public var perClientInference: Int? = nil
     /// A reverse proxy whose X-Forwarded-For names the real client (for per-client limits).
     public var trustedProxies: Set<String> = []
+
+    /// What the use cases need of it.
+    var useCaseSettings: UseCaseSettings {
+        var s = UseCaseSettings()
+        s.maxFacesPerImage = maxFacesPerImage
+        s.searchK = searchK
+        s.antiSpoofing = antiSpoofing
+        s.maxFilesPerEnrollment = maxFilesPerEnrollment
+        s.openRegistration = openRegistration
+        s.bcryptCost = bcryptCost
+        s.loginFailuresPerPair = loginFailuresBeforeDelay
+        s.loginFailuresPerAddress = loginFailuresPerAddress
+        s.tokenLifetimeSeconds = tokenLifetimeSeconds
+        return s
+    }
 
     var effectivePerClientInference: Int { perClientInference ?? max(1, inferenceWorkers - 1) }
 

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LikenessServer
+import LikenessUseCases
 
 @Suite struct LoginThrottleTests {
     /// A guesser from one address locks out only itself: the same user from elsewhere is not delayed.

@@ -17,17 +17,17 @@ struct TokenPayload: JWTPayload {
 }
 
 /// Signs and checks login tokens (HMAC-SHA256) and makes API keys.
-struct TokenService: Sendable {
+public struct TokenService: Sendable {
     let keys: JWTKeyCollection
     let lifetime: TimeInterval
 
-    init(secret: [UInt8], lifetimeSeconds: Int) async {
+    public init(secret: [UInt8], lifetimeSeconds: Int) async {
         keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         lifetime = TimeInterval(lifetimeSeconds)
     }
 
-    func issue(for account: Account) async throws -> (token: String, expiresIn: Int) {
+    public func issue(for account: Account) async throws -> (token: String, expiresIn: Int) {
         let now = Date()
         let payload = TokenPayload(sub: .init(value: String(account.id)), exp: .init(value: now.addingTimeInterval(lifetime)),
                                    iat: .init(value: now), name: account.username, role: account.role.rawValue)
@@ -35,25 +35,25 @@ struct TokenService: Sendable {
     }
 
     /// The account id and role a token names, or nil if it is invalid or expired.
-    func verify(_ token: String) async -> (accountID: Int64, role: Role)? {
+    public func verify(_ token: String) async -> (accountID: Int64, role: Role)? {
         guard let payload = try? await keys.verify(token, as: TokenPayload.self),
               let id = Int64(payload.sub.value), let role = Role(rawValue: payload.role) else { return nil }
         return (id, role)
     }
 
     /// A new API key: shown to the user once; only its SHA-256 is stored.
-    static func newAPIKey() -> (key: String, prefix: String, hash: String) {
+    public static func newAPIKey() -> (key: String, prefix: String, hash: String) {
         let random = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         let key = "lk_" + random.base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         return (key, String(key.prefix(10)), sha256Hex(Array(key.utf8)))
     }
 
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
-    static func randomSecret() -> [UInt8] {
+    public static func randomSecret() -> [UInt8] {
         SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
     }
 }

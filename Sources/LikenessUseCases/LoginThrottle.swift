@@ -7,7 +7,7 @@
 /// still hashing. Keying by address means a guesser locks out only itself: the owner of
 /// `admin`, logging in from elsewhere, is not delayed. Memory is bounded: keys are capped in
 /// size by the credential policy, and the tables in entries.
-actor LoginThrottle {
+public actor LoginThrottle {
     private struct Entry {
         var failures: Int
         var until: ContinuousClock.Instant
@@ -16,12 +16,12 @@ actor LoginThrottle {
 
     private var pairs: [String: Entry] = [:]
     private var addresses: [String: Entry] = [:]
-    let freePerPair: Int
-    let freePerAddress: Int
-    let capacity: Int
+    public let freePerPair: Int
+    public let freePerAddress: Int
+    public let capacity: Int
     private let fade = Duration.seconds(15 * 60)
 
-    init(freePerPair: Int, freePerAddress: Int, capacity: Int = 50_000) {
+    public init(freePerPair: Int, freePerAddress: Int, capacity: Int = 50_000) {
         self.freePerPair = max(1, freePerPair)
         self.freePerAddress = max(1, freePerAddress)
         self.capacity = max(16, capacity)
@@ -29,7 +29,7 @@ actor LoginThrottle {
 
     /// Reserves an attempt: nil when it may go ahead (it counts as a failure until
     /// `succeeded` or `withdraw`), else the seconds to wait.
-    func begin(username: String, address: String) -> Int? {
+    public func begin(username: String, address: String) -> Int? {
         let now = ContinuousClock.now
         let pairKey = Self.pairKey(username, address)
         if let wait = Self.wait(pairs[pairKey], now) ?? Self.wait(addresses[address], now) { return wait }
@@ -40,13 +40,13 @@ actor LoginThrottle {
     }
 
     /// The attempt was right: the pair's count is cleared, the address's reservation undone.
-    func succeeded(username: String, address: String) {
+    public func succeeded(username: String, address: String) {
         pairs[Self.pairKey(username, address)] = nil
         withdrawAddress(address)
     }
 
     /// The attempt never reached a verdict (the server was busy): undo its reservation.
-    func withdraw(username: String, address: String) {
+    public func withdraw(username: String, address: String) {
         let key = Self.pairKey(username, address)
         if var entry = pairs[key] {
             entry.failures -= 1
@@ -56,7 +56,7 @@ actor LoginThrottle {
         withdrawAddress(address)
     }
 
-    var entryCount: Int { pairs.count + addresses.count }
+    public var entryCount: Int { pairs.count + addresses.count }
 
     private func withdrawAddress(_ address: String) {
         guard var entry = addresses[address] else { return }

@@ -1,0 +1,244 @@
+import Foundation
+import Hummingbird
+import LikenessUseCases
+
+/// The original FastAPI system's endpoints, with its paths and shapes, so its clients keep
+/// working. A person is a "class" (`class_id`, `name`, `info`); a stored face is an "image".
+struct LegacyController: Sendable {
+    typealias Context = LikenessRequestContext
+    let recognition: RecognitionService
+    let gallery: GalleryService
+    let maxUploadBytes: Int
+
+    func addRoutes(to api: RouterGroup<Context>) {
+        api.group().add(middleware: RequireRole.viewer)
+            .post("face_query", use: faceQuery)
+            .post("face_query_top5", use: faceQueryTop5)
+            .get("list_nguoi", use: listPeople)
+            .get("get_image_ids_by_class/:class_id", use: imageIDs)
+            .get("index_status", use: indexStatus)
+            .get("vector_info", use: indexStatus)
+        api.group().add(middleware: RequireRole.operator)
+            .post("add_embedding", use: addEmbedding)
+            .put("edit_embedding", use: editEmbedding)
+            .delete("delete_image", use: deleteImage)
+            .delete("delete_class/:class_id", use: deleteClass)
+        api.group().add(middleware: RequireRole.admin)
+            .post("reset_index", use: resetIndex)
+    }
+
+    // "unknown" is `"person_info": null`, written out as the original did, not left out.
+    struct MatchDTO: Encodable {
+        var similarity: Double?
+        var person_info: PersonInfo?
+        var image_id: Int64?
+        enum CodingKeys: String, CodingKey { case similarity, person_info, image_id }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(similarity, forKey: .similarity)
+            try c.encode(person_info, forKey: .person_info)
+            try c.encodeIfPresent(image_id, forKey: .image_id)
+        }
+    }
+
+    struct FaceResultDTO: Encodable {
+        var box: [Double]
+        var similarity: Double?
+        var person_info: PersonInfo?
+        var matches: [MatchDTO]?
+        var extras = FaceExtras()
+        enum CodingKeys: String, CodingKey { case box, similarity, person_info, matches }
+
+        func encode(to encoder: any Encoder) throws {
+            try extras.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(box, forKey: .box)
+            if let matches {
+                try c.encode(matches, forKey: .matches)
+            } else {
+                try c.encode(similarity, forKey: .similarity)
+                try c.encode(person_info, forKey: .person_info)
+            }
+        }
+    }
+
+    /// Liveness and demographics of a face, written only when they were asked for: `is_live` and
+    /// `liveness_score` with anti-spoofing on, `age` and `gender` (null when the pack has no
+    /// age/gender model) with include_demographics.
+    struct FaceExtras: Encodable {
+        var liveness: Liveness?
+        var livenessChecked = false
+        var demographics: FaceAttributes?
+        var demographicsAsked = false
+        /// Anti-spoofing is configured but the pack has no liveness models.
+        var livenessUnavailable = false
+        enum CodingKeys: String, CodingKey { case is_live, liveness_score, age, gender, liveness_available }
+
+        init() {}
+
+        init(_ face: AnalyzedFace, livenessChecked: Bool, livenessUnavailable: Bool, demographicsAsked: Bool) {
+            liveness = face.liveness
+            self.livenessChecked = livenessChecked
+            self.livenessUnavailable = livenessUnavailable
+            demographics = face.attributes
+            self.demographicsAsked = demographicsAsked
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            if livenessChecked || livenessUnavailable {
+                try c.encode(liveness?.isReal, forKey: .is_live)
+                try c.encode(liveness.map { ($0.score * 10000).rounded() / 10000 }, forKey: .liveness_score)
+                try c.encode(!livenessUnavailable, forKey: .liveness_available)
+            }
+            if demographicsAsked {
+                try c.encode(demographics?.age, forKey: .age)
+                try c.encode(demographics?.gender.rawValue, forKey: .gender)
+            }
+        }
+    }
+
+    struct QueryDTO: ResponseEncodable {
+        var similarity: Double?
+        var person_info: PersonInfo?
+        var message: String
+        var processing_time: Double
+        var threshold: Double
+        var recognizer: String
+        var faces: [FaceResultDTO]
+        enum CodingKeys: String, CodingKey { case similarity, person_info, message, processing_time, threshold, recognizer, faces }
+
+        func encode(to encoder: any Encoder) throws {
+            if let top = faces.first { try top.extras.encode(to: encoder) }
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(similarity, forKey: .similarity)
+            try c.encode(person_info, forKey: .person_info)
+            try c.encode(message, forKey: .message)
+            try c.encode(processing_time, forKey: .processing_time)
+            try c.encode(threshold, forKey: .threshold)
+            try c.encode(recognizer, forKey: .recognizer)
+            try c.encode(faces, forKey: .faces)
+        }
+    }
+
+    struct Top5DTO: ResponseEncodable {
+        var results: [MatchDTO]
+        var processing_time: Double
+        var threshold: Double
+        var faces: [FaceResultDTO]
+    }
+
+    @Sendable func faceQuery(_ request: Request, context: Context) async throws -> QueryDTO {
+        let started = ContinuousClock.now
+        let form = try await MultipartForm.read(request, limit: maxUploadBytes)
+        let threshold = try form.float("threshold") ?? recognition.recognizer.defaultThreshold
+        let demographics = form.bool("include_demographics")
+        let (_, matches) = try await recognition.identify(try form.image(limit: maxUploadBytes), k: 1, threshold: threshold,
+                                                          attributes: demographics)
+        guard !matches.isEmpty else { throw APIError.noFace }
+        let checked = recognition.enforcesLiveness
+        let faces = matches.map { m in
+            FaceResultDTO(box: FaceBoxDTO(m.face.detection).box, similarity: m.candidates.first.map { rounded($0.similarity) },
+                          person_info: m.candidates.first.map { PersonInfo($0.person) }, matches: nil,
+                          extras: FaceExtras(m.face, livenessChecked: checked,
+                                             livenessUnavailable: recognition.settings.antiSpoofing && !checked,
+                                             demographicsAsked: demographics))
+        }
+        let top = faces[0]
+        let spoof = checked && matches[0].face.liveness?.isReal == false
+        return QueryDTO(similarity: top.similarity, person_info: top.person_info,
+                        message: spoof ? "spoof" : top.person_info == nil ? "unknown" : "match",
+                        processing_time: seconds(since: started), threshold: rounded(threshold),
+                        recognizer: recognition.recognizer.id.rawValue, faces: faces)
+    }
+
+    @Sendable func faceQueryTop5(_ request: Request, context: Context) async throws -> Top5DTO {
+        let started = ContinuousClock.now
+        let form = try await MultipartForm.read(request, limit: maxUploadBytes)
+        let threshold = try form.float("threshold") ?? -1
+        let (_, matches) = try await recognition.identify(try form.image(limit: maxUploadBytes), k: 5, threshold: threshold)
+        guard !matches.isEmpty else { throw APIError.noFace }
+        let faces = matches.map { m in
+            FaceResultDTO(box: FaceBoxDTO(m.face.detection).box, similarity: nil, person_info: nil,
+                          matches: m.candidates.map { MatchDTO(similarity: rounded($0.similarity), person_info: PersonInfo($0.person), image_id: $0.faceID) })
+        }
+        return Top5DTO(results: faces[0].matches ?? [], processing_time: seconds(since: started), threshold: rounded(threshold), faces: faces)
+    }
+
+    @Sendable func addEmbedding(_ request: Request, context: Context) async throws -> EditedResponse<MessageDTO> {
+        let form = try await MultipartForm.read(request, limit: maxUploadBytes)
+        guard let classID = form.string("class_id"), !classID.isEmpty else {
+            throw APIError.badRequest("class_id_required", "the field 'class_id' is required")
+        }
+        // The original created the class on first use when a name came with it.
+        let (record, _) = try await gallery.enroll(try form.image(limit: maxUploadBytes), classID: classID,
+                                                   createAs: form.string("name"), info: form.string("info") ?? "")
+        return EditedResponse(status: .created, response: MessageDTO(message: "embedding added", class_id: record.classID, image_id: String(record.id)))
+    }
+
+    @Sendable func editEmbedding(_ request: Request, context: Context) async throws -> MessageDTO {
+        let form = try await MultipartForm.read(request, limit: maxUploadBytes)
+        guard let id = form.string("image_id").flatMap(Int64.init) else {
+            throw APIError.badRequest("image_id_required", "the field 'image_id' must be an integer")
+        }
+        let record = try await gallery.replaceFace(id, image: try form.image(limit: maxUploadBytes))
+        return MessageDTO(message: "embedding updated", class_id: record.classID, image_id: String(record.id))
+    }
+
+    @Sendable func deleteImage(_ request: Request, context: Context) async throws -> MessageDTO {
+        guard let id = try await imageID(request, context: context) else {
+            throw APIError.badRequest("image_id_required", "give image_id as a query parameter, form field or JSON")
+        }
+        try await gallery.deleteFace(id)
+        return MessageDTO(message: "image deleted", image_id: String(id))
+    }
+
+    /// The original answered every person at once; here a page of at most 1,000 (the whole
+    /// list for galleries up to that size), with offset and limit to read on.
+    @Sendable func listPeople(_ request: Request, context: Context) async throws -> EditedResponse<[PersonInfo]> {
+        let q = request.uri.queryParameters
+        let offset = try intParameter(q.get("offset"), "offset", default: 0, range: 0...Int(Int32.max))
+        let limit = try intParameter(q.get("limit"), "limit", default: 1000, range: 1...1000)
+        let page = try await gallery.people(offset: offset, limit: limit, search: nil)
+        return EditedResponse(headers: [Self.totalCount: String(page.total)], response: page.people.map(PersonInfo.init))
+    }
+
+    struct ImageIDs: ResponseCodable { var class_id: String; var image_ids: [Int64] }
+
+    @Sendable func imageIDs(_ request: Request, context: Context) async throws -> ImageIDs {
+        let classID = try classIDParameter(context)
+        return ImageIDs(class_id: classID, image_ids: try await gallery.faces(of: classID).map(\.id))
+    }
+
+    @Sendable func deleteClass(_ request: Request, context: Context) async throws -> MessageDTO {
+        let classID = try classIDParameter(context)
+        let removed = try await gallery.deletePerson(classID)
+        return MessageDTO(message: "class deleted", class_id: classID, deleted_images: removed.count)
+    }
+
+    @Sendable func indexStatus(_ request: Request, context: Context) async throws -> IndexStatusDTO {
+        IndexStatusDTO(gallery.indexStatus)
+    }
+
+    @Sendable func resetIndex(_ request: Request, context: Context) async throws -> IndexStatusDTO {
+        try await gallery.rebuildIndex()
+        return IndexStatusDTO(gallery.indexStatus)
+    }
+
+    static let totalCount = HTTPFields.Element.Name("X-Total-Count")!
+
+    /// image_id from the query string, a form, or a JSON body (the original accepted each).
+    func imageID(_ request: Request, context: Context) async throws -> Int64? {
+        if let q = request.uri.queryParameters.get("image_id") { return Int64(q) }
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        if type.hasPrefix("multipart/form-data") {
+            return try await MultipartForm.read(request, limit: 1 << 16).string("image_id").flatMap(Int64.init)
+        }
+        struct Body: Decodable { var image_id: Int64 }
+        if type.hasPrefix("application/json") || type.hasPrefix("application/x-www-form-urlencoded") {
+            return try await request.decode(as: Body.self, context: context).image_id
+        }
+        return nil
+    }
+}

@@ -1,0 +1,23 @@
+/// What a use case can refuse, in the domain's words. The HTTP layer maps each case to a status
+/// and a stable code in one place (`APIError.from`); the CLI or another front end may map them
+/// its own way.
+public enum DomainError: Error, Equatable, Sendable {
+    case notFound(String)
+    /// Input that can never be right; `code` is stable (`invalid_username`, `too_many_files`, ...).
+    case invalid(code: String, message: String)
+    case conflict(String)
+    /// The image has no face the use case can work with.
+    case noFace
+    /// The face looks like a print or a screen.
+    case spoof(score: Double, threshold: Double)
+    /// Understood, but nothing could be done with it (`not_enrolled`, `no_enrolled_face`).
+    case unprocessable(code: String, message: String)
+    /// Credentials missing or wrong.
+    case unauthenticated(code: String, message: String)
+    /// Authenticated, but not allowed.
+    case forbidden(code: String, message: String)
+    /// Too many failed attempts: try again after the given seconds.
+    case throttled(retryAfter: Int, message: String)
+    /// A line is full or a share is used up: try again after the given seconds.
+    case busy(retryAfter: Int, message: String)
+}

@@ -1,0 +1,167 @@
+import Crypto
+import Foundation
+
+/// The result of one image of a multi-image enrolment.
+public struct EnrollOutcome: Sendable {
+    public var filename: String?
+    /// The stored face, or why this image was refused (an error of the client's image, never
+    /// of the server: those fail the whole request).
+    public var result: Result<FaceRecord, DomainErrorOrImage>
+}
+
+/// Why one image of an enrolment was refused.
+public enum DomainErrorOrImage: Error, Sendable {
+    case domain(DomainError)
+    case image(ImageError)
+    case store(StoreError)
+}
+
+/// What the index is serving, for status pages.
+public struct IndexStatus: Sendable {
+    public var count: Int
+    public var dimension: Int
+    public var kind: String
+    public var recognizer: RecognizerInfo
+    public var position: Int64
+    public var capabilities: AnalyzerCapabilities
+    public var antiSpoofing: Bool
+}
+
+/// People, their faces and the index: every write goes to the database first, then the index
+/// catches up, and only then is the write acknowledged.
+public struct GalleryService: Sendable {
+    public let recognition: RecognitionService
+    var gallery: any GalleryStore { recognition.gallery }
+    var index: any GalleryIndex { recognition.index }
+    var executors: WorkExecutors { recognition.executors }
+    var settings: UseCaseSettings { recognition.settings }
+
+    public init(recognition: RecognitionService) { self.recognition = recognition }
+
+    // MARK: People
+
+    public func people(offset: Int, limit: Int, search: String?) async throws -> (people: [Person], total: Int) {
+        try await gallery.listPeople(offset: offset, limit: limit, search: search)
+    }
+
+    public func createPerson(classID: String, name: String, info: String) async throws -> Person {
+        guard !name.isEmpty else { throw DomainError.invalid(code: "invalid", message: "name must not be empty") }
+        return try await gallery.createPerson(classID: classID, name: name, info: info)
+    }
+
+    public func person(_ classID: String) async throws -> Person {
+        guard let person = try await gallery.person(classID: classID) else { throw DomainError.notFound("no person with class_id \(classID)") }
+        return person
+    }
+
+    public func updatePerson(_ classID: String, name: String?, info: String?) async throws -> Person {
+        try await gallery.updatePerson(classID: classID, name: name, info: info)
+    }
+
+    /// Deletes the person with every face; answers the faces removed.
+    public func deletePerson(_ classID: String) async throws -> [FaceID] {
+        let removed = try await gallery.deletePerson(classID: classID)
+        try await catchUp()
+        return removed
+    }
+
+    // MARK: Faces
+
+    public func faces(of classID: String) async throws -> [FaceRecord] { try await gallery.faces(classID: classID) }
+
+    public func face(_ id: FaceID) async throws -> FaceRecord {
+        guard let face = try await gallery.face(id: id) else { throw DomainError.notFound("no face \(id)") }
+        return face
+    }
+
+    public func deleteFace(_ id: FaceID) async throws {
+        try await gallery.deleteFace(id: id)
+        try await catchUp()
+    }
+
+    /// Enrols the largest face of the image for a person. With `createAs`, a person that does
+    /// not exist yet is created with that name first (the original's add_embedding did so).
+    public func enroll(_ image: [UInt8], classID: String, createAs name: String? = nil, info: String = "") async throws -> (FaceRecord, ImageAnalysis) {
+        if try await gallery.person(classID: classID) == nil {
+            guard let name, !name.isEmpty else { throw DomainError.notFound("no person with class_id \(classID)") }
+            do {
+                _ = try await gallery.createPerson(classID: classID, name: name, info: info)
+            } catch StoreError.conflict {
+                // Created meanwhile by another request: enrol into it.
+            }
+        }
+        return try await enrollKnown(image, classID: classID)
+    }
+
+    /// Enrols into a person already checked; the store still refuses one deleted meanwhile.
+    private func enrollKnown(_ image: [UInt8], classID: String) async throws -> (FaceRecord, ImageAnalysis) {
+        let (analysis, face, embedding) = try await recognition.largestFace(image, refuseSpoof: true)
+        let record = try await gallery.addFace(newFace(face, embedding, image), classID: classID)
+        try await catchUp()
+        return (record, analysis)
+    }
+
+    /// Several images for one person: each enrolled or refused on its own; the request fails
+    /// only when none was enrolled, or on the server's own trouble.
+    public func enroll(_ images: [(filename: String?, bytes: [UInt8])], classID: String) async throws -> [EnrollOutcome] {
+        guard !images.isEmpty else { throw DomainError.invalid(code: "file_required", message: "send one or more images in the field 'file'") }
+        guard images.count <= settings.maxFilesPerEnrollment else {
+            throw DomainError.invalid(code: "too_many_files", message: "send at most \(settings.maxFilesPerEnrollment) images per request")
+        }
+        _ = try await person(classID)
+        var outcomes: [EnrollOutcome] = []
+        for image in images {
+            do {
+                let (record, _) = try await enrollKnown(image.bytes, classID: classID)
+                outcomes.append(EnrollOutcome(filename: image.filename, result: .success(record)))
+            } catch let e as DomainError {
+                if case .busy = e { throw e }
+                outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(.domain(e))))
+            } catch let e as ImageError {
+                outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(.image(e))))
+            } catch let e as StoreError {
+                if case .unavailable = e { throw e }
+                if case .storageFull = e { throw e }
+                outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(.store(e))))
+            }
+        }
+        return outcomes
+    }
+
+    /// Replaces a face's embedding and details with the largest face of a new image.
+    public func replaceFace(_ id: FaceID, image: [UInt8]) async throws -> FaceRecord {
+        guard try await gallery.face(id: id) != nil else { throw DomainError.notFound("no image \(id)") }
+        let (_, face, embedding) = try await recognition.largestFace(image, refuseSpoof: true)
+        let record = try await gallery.replaceFace(id: id, with: newFace(face, embedding, image))
+        try await catchUp()
+        return record
+    }
+
+    // MARK: Index
+
+    public var indexStatus: IndexStatus {
+        IndexStatus(count: index.count, dimension: index.dimension, kind: index.kind, recognizer: recognition.recognizer,
+                    position: index.position, capabilities: recognition.capabilities, antiSpoofing: settings.antiSpoofing)
+    }
+
+    /// Drops the index and rebuilds it from the database (the original's reset_index).
+    public func rebuildIndex() async throws {
+        try await Task { [executors, index] in
+            try await executors.index.run { try index.rebuild() }
+        }.value
+    }
+
+    /// Brings the index up to the database after a write. It runs to the end even when the
+    /// request is cancelled meanwhile (a timeout): the write is committed, so the index must
+    /// follow it now rather than at the next write.
+    func catchUp() async throws {
+        try await Task { [executors, index] in
+            _ = try await executors.index.run { try index.catchUp() }
+        }.value
+    }
+
+    private func newFace(_ face: AnalyzedFace, _ embedding: Embedding, _ image: [UInt8]) -> NewFace {
+        NewFace(embedding: embedding, box: face.detection.box, detectionScore: face.detection.score,
+                imageSHA256: SHA256.hash(data: image).map { String(format: "%02x", $0) }.joined())
+    }
+}

@@ -1,0 +1,36 @@
+/// What the use cases need to know of the configuration; the server fills it from its own.
+public struct UseCaseSettings: Sendable {
+    /// Faces analysed per image, largest first.
+    public var maxFacesPerImage = 20
+    /// Candidates searched per face; caps top-k requests.
+    public var searchK = 100
+    /// Queries and enrolment check liveness, when the pack has the models.
+    public var antiSpoofing = false
+    /// Images one enrolment request may carry.
+    public var maxFilesPerEnrollment = 10
+    /// Anyone may register (as a viewer) after the first account.
+    public var openRegistration = false
+    public var bcryptCost: UInt8 = 12
+    /// Failed logins per (username, client address), and per address, before answers slow down.
+    public var loginFailuresPerPair = 5
+    public var loginFailuresPerAddress = 20
+    public var tokenLifetimeSeconds = 24 * 3600
+
+    public init() {}
+}
+
+/// Who is calling: an account, authenticated by token or API key.
+public struct Identity: Sendable, Equatable {
+    public var accountID: Int64
+    public var username: String
+    public var role: Role
+    /// Authenticated by an API key rather than a login token (keys cannot mint keys).
+    public var viaAPIKey = false
+
+    public init(accountID: Int64, username: String, role: Role, viaAPIKey: Bool = false) {
+        self.accountID = accountID
+        self.username = username
+        self.role = role
+        self.viaAPIKey = viaAPIKey
+    }
+}
