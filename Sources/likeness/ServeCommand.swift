@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import Foundation
 import Hummingbird
 import LikenessCore
@@ -40,66 +41,55 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Check liveness on queries and enrolment, reporting spoofs ($ENABLE_ANTI_SPOOFING; default false).") var antiSpoofing: Bool?
     @Option(help: "Liveness score below which a face is a spoof ($ANTI_SPOOFING_THRESHOLD; default: the pack's, 0.7).") var antiSpoofingThreshold: Double?
 
+    /// The flags given, under their settings' keys (the JSON file's keys).
+    var flags: [String: String] {
+        let given: [(String, String?)] = [
+            ("host", host), ("port", port.map(String.init)), ("data_dir", dataDir), ("model_dir", modelDir), ("database_url", databaseURL),
+            ("max_file_size", maxFileSize.map(String.init)), ("workers", workers.map(String.init)), ("queue", queue.map(String.init)),
+            ("search_k", searchK.map(String.init)), ("open_registration", openRegistration.map { String($0) }),
+            ("snapshot_interval", snapshotInterval.map(String.init)), ("max_faces", maxFaces.map(String.init)),
+            ("request_timeout", requestTimeout.map(String.init)), ("per_client_inference", perClientInference.map(String.init)),
+            ("trusted_proxies", trustedProxies), ("max_connections", maxConnections.map(String.init)),
+            ("idle_timeout", idleTimeout.map(String.init)), ("tls_cert", tlsCert), ("tls_key", tlsKey), ("pack", pack),
+            ("anti_spoofing", antiSpoofing.map { String($0) }), ("anti_spoofing_threshold", antiSpoofingThreshold.map { String($0) }),
+        ]
+        return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
+    }
+
     func run() async throws {
-        let env = ProcessInfo.processInfo.environment
-        let file = try loadConfigFile()
-        func setting(_ flag: String?, _ envNames: [String], _ key: String) -> String? {
-            flag ?? envNames.lazy.compactMap { env[$0] }.first { !$0.isEmpty } ?? file[key]
-        }
-        /// An integer setting; a value that is not one stops start-up with its name, never a default.
-        func int(_ flag: Int?, _ envNames: [String], _ key: String, default value: Int, range: ClosedRange<Int> = 0...Int.max) throws -> Int {
-            guard let text = setting(flag.map(String.init), envNames, key) else { return value }
-            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
-                throw ValidationError("\((envNames.first ?? key)) = '\(text)' is not an integer in \(range.lowerBound)...\(range.upperBound)")
-            }
-            return n
-        }
-        func bool(_ flag: Bool?, _ envNames: [String], _ key: String) throws -> Bool {
-            guard let text = setting(flag.map { String($0) }, envNames, key)?.lowercased() else { return false }
-            if ["1", "true", "yes", "on"].contains(text) { return true }
-            if ["0", "false", "no", "off"].contains(text) { return false }
-            throw ValidationError("\((envNames.first ?? key)) = '\(text)' is not true or false")
-        }
+        let settings = try await Settings(flags: flags, configFile: config)
         // Everything the server writes (database, WAL, snapshots, token key) is private to its
         // user from creation: files 0600, folders 0700.
         umask(0o077)
-        let data = setting(dataDir, ["LIKENESS_DATA_DIR"], "data_dir") ?? "data"
+        let data = settings.string("data_dir") ?? "data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         chmod(data, 0o700)
         var logger = Logger(label: "likeness")
         logger.logLevel = .info
 
         var server = ServerConfiguration()
-        server.host = setting(host, ["LIKENESS_HOST", "HOST"], "host") ?? "127.0.0.1"
-        server.port = try int(port, ["LIKENESS_PORT", "PORT"], "port", default: 8000, range: 0...65535)
-        server.maxUploadBytes = try int(maxFileSize, ["MAX_FILE_SIZE"], "max_file_size", default: server.maxUploadBytes, range: 1...(1 << 30))
-        server.inferenceWorkers = try int(workers, ["ASYNC_WORKERS"], "workers", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
-        server.inferenceQueue = try int(queue, ["LIKENESS_QUEUE"], "queue", default: server.inferenceQueue, range: 0...100_000)
-        server.maxFacesPerImage = try int(maxFaces, ["LIKENESS_MAX_FACES"], "max_faces", default: server.maxFacesPerImage, range: 1...1000)
-        server.requestTimeoutSeconds = try int(requestTimeout, ["LIKENESS_REQUEST_TIMEOUT"], "request_timeout",
-                                               default: server.requestTimeoutSeconds, range: 0...86400)
-        server.searchK = try int(searchK, ["SEARCH_K"], "search_k", default: server.searchK, range: 1...100_000)
-        server.openRegistration = try bool(openRegistration, ["LIKENESS_OPEN_REGISTRATION"], "open_registration")
-        server.maxConnections = try int(maxConnections, ["LIKENESS_MAX_CONNECTIONS"], "max_connections",
-                                        default: server.maxConnections, range: 1...1_000_000)
-        if setting(perClientInference.map(String.init), ["LIKENESS_PER_CLIENT_INFERENCE"], "per_client_inference") != nil {
-            server.perClientInference = try int(perClientInference, ["LIKENESS_PER_CLIENT_INFERENCE"], "per_client_inference", default: 0, range: 0...10_000)
-        }
-        server.trustedProxies = Set((setting(trustedProxies, ["LIKENESS_TRUSTED_PROXIES"], "trusted_proxies") ?? "")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        server.tlsCertificatePath = setting(tlsCert, ["LIKENESS_TLS_CERT"], "tls_cert")
-        server.tlsPrivateKeyPath = setting(tlsKey, ["LIKENESS_TLS_KEY"], "tls_key")
-        server.idleTimeoutSeconds = try int(idleTimeout, ["LIKENESS_IDLE_TIMEOUT"], "idle_timeout",
-                                            default: server.idleTimeoutSeconds, range: 1...86400)
-        server.jwtSecret = try jwtSecret(env["LIKENESS_JWT_SECRET"] ?? file["jwt_secret"], dataDir: data)
+        server.host = settings.string("host") ?? "127.0.0.1"
+        server.port = try settings.int("port", default: 8000, range: 0...65535)
+        server.maxUploadBytes = try settings.int("max_file_size", default: server.maxUploadBytes, range: 1...(1 << 30))
+        server.inferenceWorkers = try settings.int("workers", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
+        server.inferenceQueue = try settings.int("queue", default: server.inferenceQueue, range: 0...100_000)
+        server.maxFacesPerImage = try settings.int("max_faces", default: server.maxFacesPerImage, range: 1...1000)
+        server.requestTimeoutSeconds = try settings.int("request_timeout", default: server.requestTimeoutSeconds, range: 0...86400)
+        server.searchK = try settings.int("search_k", default: server.searchK, range: 1...100_000)
+        server.openRegistration = try settings.bool("open_registration")
+        server.maxConnections = try settings.int("max_connections", default: server.maxConnections, range: 1...1_000_000)
+        server.perClientInference = try settings.optionalInt("per_client_inference").map { max(0, $0) }
+        server.trustedProxies = Set(settings.list("trusted_proxies"))
+        server.tlsCertificatePath = settings.string("tls_cert")
+        server.tlsPrivateKeyPath = settings.string("tls_key")
+        server.idleTimeoutSeconds = try settings.int("idle_timeout", default: server.idleTimeoutSeconds, range: 1...86400)
+        server.jwtSecret = try jwtSecret(settings.string("jwt_secret"), dataDir: data)
 
-        let models = setting(modelDir, ["LIKENESS_MODEL_DIR"], "model_dir") ?? data + "/models"
-        let database = setting(databaseURL, ["LIKENESS_DATABASE_URL"], "database_url") ?? "sqlite://\(data)/likeness.db"
-
-        server.antiSpoofing = try bool(antiSpoofing, ["ENABLE_ANTI_SPOOFING"], "anti_spoofing")
-        let livenessThreshold = setting(antiSpoofingThreshold.map { String($0) }, ["ANTI_SPOOFING_THRESHOLD"], "anti_spoofing_threshold")
-            .flatMap(Double.init)
-        let installed = try PackRegistry(modelDirectory: models).resolve(setting(pack, ["LIKENESS_PACK"], "pack"))
+        let models = settings.string("model_dir") ?? data + "/models"
+        let database = settings.string("database_url") ?? "sqlite://\(data)/likeness.db"
+        server.antiSpoofing = try settings.bool("anti_spoofing")
+        let livenessThreshold = try settings.double("anti_spoofing_threshold")
+        let installed = try PackRegistry(modelDirectory: models).resolve(settings.string("pack"))
         logger.info("model pack \(installed.pack.name): \(installed.droppingMissingExtras().pack.features.joined(separator: ", "))")
         for licence in installed.pack.restrictedLicences { logger.warning("model licence: \(licence)") }
         for missing in installed.missingExtras() { logger.warning("\(missing.description)") }
@@ -121,7 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try await buildApplication(configuration: server,
                                          services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index),
                                          logger: logger)
-        let interval = try int(snapshotInterval, [], "snapshot_interval", default: 300, range: 1...86400)
+        let interval = try settings.int("snapshot_interval", default: 300, range: 1...86400)
         let snapshots = SnapshotService(index: index, interval: .seconds(interval), logger: logger)
         // Shut down in reverse order: the HTTP server stops accepting and finishes its requests,
         // then the last snapshot is written; the store closes when the command returns.
@@ -131,15 +121,6 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger))
         try await group.run()
         logger.info("stopped")
-    }
-
-    private func loadConfigFile() throws -> [String: String] {
-        guard let config else { return [:] }
-        guard let data = FileManager.default.contents(atPath: config),
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("cannot read the config file \(config) as a JSON object")
-        }
-        return object.mapValues { "\($0)" }
     }
 
     /// The token key: configured (at least 32 bytes), or generated once and kept in the data

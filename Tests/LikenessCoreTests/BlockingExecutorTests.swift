@@ -40,11 +40,13 @@ import Testing
 
     @Test func aFullLineIsRefusedAtOnce() async throws {
         let executor = BlockingExecutor(name: "t", threads: 1, queueLimit: 1)
-        async let a: Void = executor.run { Thread.sleep(forTimeInterval: 0.5) }
-        try await Task.sleep(for: .milliseconds(100))
-        async let b: Void = executor.run { Thread.sleep(forTimeInterval: 0.1) }
-        try await Task.sleep(for: .milliseconds(100))
+        let gate = DispatchSemaphore(value: 0)
+        async let a: Void = executor.run { gate.wait() }
+        async let b: Void = executor.run { () }
+        // Wait (without timing assumptions) until one job runs and one waits.
+        while executor.load != (1, 1) { try await Task.sleep(for: .milliseconds(5)) }
         await #expect(throws: BlockingExecutor.Rejection.busy("t")) { try await executor.run { () } }
+        gate.signal()
         _ = try await (a, b)
     }
 

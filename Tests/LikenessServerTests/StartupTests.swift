@@ -94,6 +94,13 @@ import Testing
             let serve = try run(["serve", "--data-dir", dir, "--model-dir", Self.dlibModels.path], environment: environment)
             #expect(!serve.crashed && serve.status != 0 && serve.output.contains(expected), "\(environment): \(serve.output)")
         }
+        // The JSON file is read through the same rules; a flag outranks the environment.
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data(#"{"max_connections": "lots"}"#.utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
+        let file = try run(["serve", "--config", dir + "/config.json", "--data-dir", dir, "--model-dir", Self.dlibModels.path])
+        #expect(file.status != 0 && file.output.contains("--max-connections") && file.output.contains("'lots'"), "\(file.output)")
+        let flag = try run(["serve", "--port", "70000", "--data-dir", dir, "--model-dir", Self.dlibModels.path], environment: ["PORT": "8000"])
+        #expect(flag.status != 0 && flag.output.contains("70000"), "\(flag.output)")
     }
 
     /// HTTPS with a certificate and key, and files private to the server's user from creation.
