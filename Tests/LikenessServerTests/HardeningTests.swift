@@ -103,15 +103,17 @@ import Testing
             }
             #expect(errorCode(try await create(oper, #"{"name": "cam"}"#)) == "password_required")
             #expect(try await create(oper, #"{"name": "cam", "password": "wrong-password"}"#).status == .forbidden)
-            let made = try object(try await create(oper, #"{"name": "cam", "password": "password-oper", "expires_in_days": 30}"#))
-            let key = try #require(made["key"] as? String)
-            #expect(made["expires_at"] is String)
+            let made = try decode(AccountController.KeyDTO.self,
+                                  try await create(oper, #"{"name": "cam", "password": "password-oper", "expires_in_days": 30}"#))
+            let key = try #require(made.key)
+            #expect(made.expires_at != nil && !made.revoked)
             let byKey = try await create(key, #"{"name": "more", "password": "password-oper"}"#)
             #expect(byKey.status == .forbidden)
             // An operator cannot mint for the admin (account 1); the admin can mint for the operator.
             #expect(try await create(oper, #"{"name": "x", "password": "password-oper", "account_id": 1}"#).status == .forbidden)
-            let forOper = try object(try await create(admin, #"{"name": "x", "password": "password-admin", "account_id": 2}"#))
-            #expect(forOper["account_id"] as? Int == 2)
+            let forOper = try decode(AccountController.KeyDTO.self,
+                                     try await create(admin, #"{"name": "x", "password": "password-admin", "account_id": 2}"#))
+            #expect(forOper.account_id == 2)
             #expect(try await create(oper, #"{"name": "x", "password": "password-oper", "expires_in_days": 0}"#).status == .badRequest)
         }
     }

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import LikenessCore
-import LikenessServer
+@testable import LikenessServer
 import Testing
 
 @Suite struct SystemAndAuthTests {
@@ -293,59 +293,62 @@ import Testing
                 _ = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
                                              body: ByteBuffer(string: "{\"class_id\": \"\(id)\", \"name\": \"\(name)\"}"))
             }
-            let page = try object(try await client.execute(uri: "/v1/people?offset=1&limit=1", method: .get, headers: auth(viewer)))
-            #expect(page["total"] as? Int == 3 && (page["items"] as? [[String: Any]])?.first?["class_id"] as? String == "S2")
-            let search = try object(try await client.execute(uri: "/v1/people?search=b%C3%ACnh", method: .get, headers: auth(viewer)))
-            #expect((search["items"] as? [[String: Any]])?.map { $0["class_id"] as? String } == ["S2"])
-            let patched = try object(try await client.execute(uri: "/v1/people/S3", method: .patch, headers: jsonHeaders(oper),
-                                                              body: ByteBuffer(string: #"{"info": "lớp 12"}"#)))
-            #expect(patched["info"] as? String == "lớp 12" && patched["name"] as? String == "Lê Cúc")
+            typealias Page = PeopleController.Page<PersonDTO>
+            let page = try decode(Page.self, try await client.execute(uri: "/v1/people?offset=1&limit=1", method: .get, headers: auth(viewer)))
+            #expect(page.total == 3 && page.items.map(\.class_id) == ["S2"])
+            let search = try decode(Page.self, try await client.execute(uri: "/v1/people?search=b%C3%ACnh", method: .get, headers: auth(viewer)))
+            #expect(search.items.map(\.class_id) == ["S2"])
+            let patched = try decode(PersonDTO.self, try await client.execute(uri: "/v1/people/S3", method: .patch, headers: jsonHeaders(oper),
+                                                                             body: ByteBuffer(string: #"{"info": "lớp 12"}"#)))
+            #expect(patched.info == "lớp 12" && patched.name == "Lê Cúc")
 
             // Several images in one enrolment, each with its own result.
             let enrolled = try await client.execute(uri: "/v1/people/S1/faces", method: .post, headers: Multipart.headers(oper),
                                                     body: Multipart.body([("file", image("FACE:alice")), ("file", image("NOFACE")),
                                                                           ("file", image("FACE:alice2"))]))
             #expect(enrolled.status == .created)
-            let results = try #require(try object(enrolled)["results"] as? [[String: Any]])
-            #expect(results.map { $0["status"] as? String } == ["enrolled", "rejected", "enrolled"])
-            #expect((results[1]["error"] as? [String: Any])?["code"] as? String == "no_face")
+            let results = try decode(PeopleController.EnrollResults.self, enrolled).results
+            #expect(results.map(\.status) == ["enrolled", "rejected", "enrolled"])
+            #expect(results[1].error?.code == "no_face")
             _ = try await client.execute(uri: "/v1/people/S2/faces", method: .post, headers: Multipart.headers(oper),
                                          body: Multipart.body([("file", image("FACE:bob"))]))
-            let faces = try array(try await client.execute(uri: "/v1/people/S1/faces", method: .get, headers: auth(viewer)))
+            let faces = try decode([FaceRecordDTO].self, try await client.execute(uri: "/v1/people/S1/faces", method: .get, headers: auth(viewer)))
             #expect(faces.count == 2)
 
-            let identified = try object(try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+            let identified = try decode(RecognitionController.IdentifyDTO.self,
+                                        try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
                                                                  body: Multipart.body([("file", image("FACES:alice,bob,zed")), ("k", "3")])))
-            let perFace = try #require(identified["faces"] as? [[String: Any]])
-            #expect(perFace.count == 3)
+            #expect(identified.faces.count == 3)
             // A person appears once per face, at their best similarity.
-            #expect((perFace[0]["matches"] as? [[String: Any]])?.map { $0["class_id"] as? String } == ["S1"])
-            #expect((perFace[1]["matches"] as? [[String: Any]])?.first?["name"] as? String == "Trần Thị Bình")
-            #expect((perFace[2]["matches"] as? [[String: Any]])?.isEmpty == true)
+            #expect(identified.faces[0].matches.map(\.class_id) == ["S1"])
+            #expect(identified.faces[1].matches.first?.name == "Trần Thị Bình")
+            #expect(identified.faces[2].matches.isEmpty)
 
-            let same = try object(try await client.execute(uri: "/v1/verify", method: .post, headers: Multipart.headers(viewer),
-                                                           body: Multipart.body([("file", image("FACE:alice")), ("file2", image("FACE:alice2"))])))
-            #expect(same["same_person"] as? Bool == true)
-            let against = try object(try await client.execute(uri: "/v1/verify", method: .post, headers: Multipart.headers(viewer),
-                                                              body: Multipart.body([("file", image("FACE:bob")), ("class_id", "S1")])))
-            #expect(against["same_person"] as? Bool == false)
+            typealias Verify = RecognitionController.VerifyDTO
+            let same = try decode(Verify.self, try await client.execute(uri: "/v1/verify", method: .post, headers: Multipart.headers(viewer),
+                                                                        body: Multipart.body([("file", image("FACE:alice")), ("file2", image("FACE:alice2"))])))
+            #expect(same.same_person)
+            let against = try decode(Verify.self, try await client.execute(uri: "/v1/verify", method: .post, headers: Multipart.headers(viewer),
+                                                                           body: Multipart.body([("file", image("FACE:bob")), ("class_id", "S1")])))
+            #expect(!against.same_person)
             let missing = try await client.execute(uri: "/v1/verify", method: .post, headers: Multipart.headers(viewer),
                                                    body: Multipart.body([("file", image("FACE:bob"))]))
             #expect(missing.status == .badRequest && errorCode(missing) == "second_required")
 
-            let detected = try object(try await client.execute(uri: "/v1/detect", method: .post, headers: Multipart.headers(viewer),
+            let detected = try decode(RecognitionController.DetectDTO.self,
+                                      try await client.execute(uri: "/v1/detect", method: .post, headers: Multipart.headers(viewer),
                                                                body: Multipart.body([("file", image("FACES:alice,bob"))])))
-            #expect((detected["faces"] as? [[String: Any]])?.count == 2 && detected["width"] as? Int == 640)
+            #expect(detected.faces.count == 2 && detected.width == 640)
 
-            let face = try #require(faces.first?["image_id"] as? Int)
+            let face = try #require(faces.first?.image_id)
             #expect(try await client.execute(uri: "/v1/faces/\(face)", method: .get, headers: auth(viewer)).status == .ok)
             #expect(try await client.execute(uri: "/v1/faces/\(face)", method: .delete, headers: auth(viewer)).status == .forbidden)
             #expect(try await client.execute(uri: "/v1/faces/\(face)", method: .delete, headers: auth(oper)).status == .noContent)
             #expect(try await client.execute(uri: "/v1/faces/\(face)", method: .get, headers: auth(viewer)).status == .notFound)
-            let removed = try object(try await client.execute(uri: "/v1/people/S1", method: .delete, headers: auth(oper)))
-            #expect(removed["deleted_faces"] as? Int == 1)
-            let index = try object(try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))
-            #expect(index["total_vectors"] as? Int == 1)
+            let removed = try decode(PeopleController.Deleted.self, try await client.execute(uri: "/v1/people/S1", method: .delete, headers: auth(oper)))
+            #expect(removed.deleted_faces == 1)
+            let index = try decode(IndexStatusDTO.self, try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))
+            #expect(index.total_vectors == 1)
         }
     }
 

@@ -26,8 +26,8 @@ import Testing
             let r = try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
                                              body: Multipart.body([("file", image("FACE:alice")), ("k", "100"), ("threshold", "0.5")]))
             #expect(r.status == .ok)
-            let faces = try #require(try object(r)["faces"] as? [[String: Any]])
-            #expect((faces.first?["matches"] as? [Any])?.count == 100)
+            let identified = try decode(RecognitionController.IdentifyDTO.self, r)
+            #expect(identified.faces.first?.matches.count == 100)
             #expect(harness.gallery.queries.count - before == 1)
         }
     }

@@ -86,6 +86,15 @@ func array(_ response: TestResponse) throws -> [[String: Any]] {
     return a
 }
 
+/// A response body as the server's own type: the tests read what clients read.
+func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
+    do {
+        return try JSONDecoder().decode(T.self, from: Data(response.body.readableBytesView))
+    } catch {
+        throw TestFailure("\(response.status) is not a \(T.self): \(String(buffer: response.body)) (\(error))")
+    }
+}
+
 func errorCode(_ response: TestResponse) -> String? {
     ((try? object(response))?["error"] as? [String: Any])?["code"] as? String
 }

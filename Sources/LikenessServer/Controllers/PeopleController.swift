@@ -24,7 +24,7 @@ struct PeopleController: Sendable {
 
     struct NewPerson: Decodable { var class_id: String; var name: String; var info: String? }
     struct PersonPatch: Decodable { var name: String?; var info: String? }
-    struct Page<T: Encodable & Sendable>: ResponseEncodable, Sendable { var items: [T]; var total: Int; var offset: Int; var limit: Int }
+    struct Page<T: Codable & Sendable>: ResponseCodable, Sendable { var items: [T]; var total: Int; var offset: Int; var limit: Int }
     struct Deleted: ResponseCodable { var deleted_faces: Int }
 
     struct EnrollResult: Codable, Sendable {

@@ -24,12 +24,25 @@ struct RecognitionController: Sendable {
     }
 
     /// A detected face's fields, then whether it was a spoof and its matches, in one object.
-    struct IdentifiedFace: Encodable, Sendable {
+    struct IdentifiedFace: Codable, Sendable {
         var face: FaceBoxDTO
         /// True when anti-spoofing is on and the face failed it: it was not searched.
         var spoof: Bool?
         var matches: [MatchDTO]
         enum CodingKeys: String, CodingKey { case spoof, matches }
+
+        init(face: FaceBoxDTO, spoof: Bool?, matches: [MatchDTO]) {
+            self.face = face
+            self.spoof = spoof
+            self.matches = matches
+        }
+
+        init(from decoder: any Decoder) throws {
+            face = try FaceBoxDTO(from: decoder)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            spoof = try c.decodeIfPresent(Bool.self, forKey: .spoof)
+            matches = try c.decode([MatchDTO].self, forKey: .matches)
+        }
 
         func encode(to encoder: any Encoder) throws {
             try face.encode(to: encoder)
@@ -39,7 +52,7 @@ struct RecognitionController: Sendable {
         }
     }
 
-    struct IdentifyDTO: ResponseEncodable, Sendable {
+    struct IdentifyDTO: ResponseCodable, Sendable {
         var faces: [IdentifiedFace]
         var liveness_available: Bool
         var attributes_available: Bool
@@ -49,7 +62,7 @@ struct RecognitionController: Sendable {
         var timings_ms: [String: Double]
     }
 
-    struct DetectDTO: ResponseEncodable, Sendable {
+    struct DetectDTO: ResponseCodable, Sendable {
         var width: Int
         var height: Int
         var faces: [FaceBoxDTO]
