@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Native code is compiled with optimisation even in debug builds: dlib's HOG and DNN templates
@@ -10,6 +11,10 @@ let nativeFlags: [CXXSetting] = [
     .define("DLIB_NO_ABORT_ON_2ND_FATAL_ERROR"),
     .define("NDEBUG"),
 ]
+
+// ONNX Runtime, as scripts/setup.sh installs it: the library from PyPI's wheel, the C header
+// from Debian 13's libonnxruntime-dev.
+let onnxRuntime = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("third_party/onnxruntime").path
 
 let package = Package(
     name: "Likeness",
@@ -46,6 +51,12 @@ let package = Package(
                 .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"),
                 .linkedLibrary("opencv_imgcodecs"), .linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_objdetect"),
             ]
+        ),
+        .target(
+            name: "CONNXRuntime",
+            path: "Sources/CShims/CONNXRuntime",
+            cSettings: [.unsafeFlags(["-O2", "-I\(onnxRuntime)/include"])],
+            linkerSettings: [.unsafeFlags(["-L\(onnxRuntime)/lib", "-lonnxruntime", "-Xlinker", "-rpath", "-Xlinker", "\(onnxRuntime)/lib"])]
         ),
         .target(
             name: "CDlib",
@@ -107,7 +118,7 @@ let package = Package(
         ),
         .target(
             name: "LikenessVision",
-            dependencies: ["LikenessCore", "COpenCV", "CDlib", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LikenessCore", "COpenCV", "CDlib", "CONNXRuntime", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "likeness",

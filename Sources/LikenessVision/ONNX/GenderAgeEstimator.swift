@@ -6,15 +6,16 @@ import LikenessCore
 public final class GenderAgeEstimator: AttributeEstimator {
     public let inputSize: Int
     public let normalization: PixelNormalization
-    private let net: OpenCVNet
+    private let net: any ONNXNetwork
 
     public init(modelPath: String, inputSize: Int = 96,
-                normalization: PixelNormalization = PixelNormalization(rgb: true, mean: [0, 0, 0], std: [1, 1, 1])) throws {
+                normalization: PixelNormalization = PixelNormalization(rgb: true, mean: [0, 0, 0], std: [1, 1, 1]),
+                engine: ONNXEngine = .preferred) throws {
         guard inputSize > 0, normalization.std.count == 3, normalization.mean.count == 3,
               normalization.std.allSatisfy({ $0 != 0 }) else {
             throw ModelLoadError(path: modelPath, reason: "the input size and normalisation are invalid")
         }
-        let net = try OpenCVNet(path: modelPath)
+        let net = try engine.load(modelPath)
         let values: Int
         do {
             values = try net.forward([Float](repeating: 0, count: 3 * inputSize * inputSize), shape: [1, 3, inputSize, inputSize])[0].values.count

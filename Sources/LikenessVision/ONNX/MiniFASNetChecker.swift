@@ -19,16 +19,16 @@ public final class MiniFASNetChecker: LivenessChecker {
 
     public static let realClass = 1
     public let threshold: Double
-    private let models: [(model: Model, net: OpenCVNet)]
+    private let models: [(model: Model, net: any ONNXNetwork)]
 
-    public init(models: [Model], threshold: Double = 0.7) throws {
+    public init(models: [Model], threshold: Double = 0.7, engine: ONNXEngine = .preferred) throws {
         guard !models.isEmpty else { throw ModelLoadError(path: "", reason: "no anti-spoofing model given") }
-        var loaded: [(Model, OpenCVNet)] = []
+        var loaded: [(Model, any ONNXNetwork)] = []
         for model in models {
             guard model.scale > 0, model.inputSize > 0 else {
                 throw ModelLoadError(path: model.path, reason: "the crop scale and input size must be positive")
             }
-            let net = try OpenCVNet(path: model.path)
+            let net = try engine.load(model.path)
             let probe = [Float](repeating: 0, count: 3 * model.inputSize * model.inputSize)
             let values: Int
             do {

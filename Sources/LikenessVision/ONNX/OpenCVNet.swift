@@ -10,7 +10,7 @@ public struct Tensor: Sendable, Equatable {
 
 /// An ONNX network run by OpenCV DNN. A forward pass keeps state in the network, so each copy
 /// runs one pass at a time; a few copies let several images through at once.
-public final class OpenCVNet: Sendable {
+public final class OpenCVNet: ONNXNetwork {
     public let path: String
     public let outputNames: [String]
     private let net: HandlePool
@@ -52,7 +52,7 @@ public final class OpenCVNet: Sendable {
     }
 
     /// Runs one input tensor; returns the named outputs (nil: the default output) in order.
-    public func forward(_ input: [Float], shape: [Int], outputs: [String?] = [nil]) throws -> [Tensor] {
+    public func forward(_ input: [Float], shape: [Int], outputs: [String?]) throws -> [Tensor] {
         precondition(shape.reduce(1, *) == input.count, "input does not match its shape")
         let count = outputs.count
         var pointers = [UnsafeMutablePointer<Float>?](repeating: nil, count: count)

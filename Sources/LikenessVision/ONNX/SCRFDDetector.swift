@@ -35,16 +35,17 @@ public final class SCRFDDetector: FaceDetector {
     public let inputSize: Int
     public let options: Options
     private let outputs: OutputNames
-    private let net: OpenCVNet
+    private let net: any ONNXNetwork
 
-    public init(modelPath: String, inputSize: Int = 640, outputs: OutputNames, options: Options = Options()) throws {
+    public init(modelPath: String, inputSize: Int = 640, outputs: OutputNames, options: Options = Options(),
+                engine: ONNXEngine = .preferred) throws {
         guard inputSize > 0, inputSize % 32 == 0 else {
             throw ModelLoadError(path: modelPath, reason: "the input size must be a multiple of 32")
         }
         guard outputs.scores.count == 3, outputs.boxes.count == 3, outputs.keypoints.count == 3 else {
             throw ModelLoadError(path: modelPath, reason: "SCRFD needs score, box and keypoint outputs for 3 strides")
         }
-        let net = try OpenCVNet(path: modelPath)
+        let net = try engine.load(modelPath)
         let missing = (outputs.scores + outputs.boxes + outputs.keypoints).filter { !net.outputNames.contains($0) }
         guard missing.isEmpty else {
             throw ModelLoadError(path: modelPath, reason: "no output named \(missing.joined(separator: ", ")); the model has \(net.outputNames.joined(separator: ", "))")

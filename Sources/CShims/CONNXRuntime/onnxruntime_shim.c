@@ -1,0 +1,242 @@
+#include "likeness_onnxruntime.h"
+
+#include <onnxruntime_c_api.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lort_session {
+    OrtSession *session;
+    char *input_name;
+    char **output_names;
+    size_t output_count;
+};
+
+static const OrtApi *api;
+static OrtEnv *env;
+static char init_error[256];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void set_error(char *err, size_t errlen, const char *message) {
+    if (err != NULL && errlen > 0) snprintf(err, errlen, "%s", message);
+}
+
+/* Takes a status: 0 if NULL (success), else copies its message and releases it. */
+static int check(OrtStatus *status, char *err, size_t errlen) {
+    if (status == NULL) return LORT_OK;
+    set_error(err, errlen, api->GetErrorMessage(status));
+    api->ReleaseStatus(status);
+    return LORT_ERR_RUNTIME;
+}
+
+static void initialise(void) {
+    const OrtApiBase *base = OrtGetApiBase();
+    /* A header of API version N works with any library at least that new. */
+    api = base != NULL ? base->GetApi(ORT_API_VERSION) : NULL;
+    if (api == NULL) {
+        snprintf(init_error, sizeof init_error, "ONNX Runtime %s does not offer API version %d",
+                 base != NULL ? base->GetVersionString() : "?", ORT_API_VERSION);
+        return;
+    }
+    OrtStatus *status = api->CreateEnv(ORT_LOGGING_LEVEL_ERROR, "likeness", &env);
+    if (status != NULL) {
+        snprintf(init_error, sizeof init_error, "%s", api->GetErrorMessage(status));
+        api->ReleaseStatus(status);
+        env = NULL;
+    }
+}
+
+int lort_available(char *err, size_t errlen) {
+    pthread_once(&once, initialise);
+    if (api == NULL || env == NULL) {
+        set_error(err, errlen, init_error[0] ? init_error : "ONNX Runtime is not available");
+        return LORT_ERR_UNAVAILABLE;
+    }
+    return LORT_OK;
+}
+
+static char *copy_string(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *out = malloc(n);
+    if (out != NULL) memcpy(out, s, n);
+    return out;
+}
+
+void lort_session_free(lort_session *s) {
+    if (s == NULL) return;
+    if (s->session != NULL) api->ReleaseSession(s->session);
+    free(s->input_name);
+    for (size_t i = 0; i < s->output_count; i++) free(s->output_names[i]);
+    free(s->output_names);
+    free(s);
+}
+
+int lort_session_create(const char *path, int intra_op_threads, lort_session **out, char *err, size_t errlen) {
+    if (path == NULL || out == NULL) {
+        set_error(err, errlen, "invalid session arguments");
+        return LORT_ERR_ARGUMENT;
+    }
+    *out = NULL;
+    int rc = lort_available(err, errlen);
+    if (rc != LORT_OK) return rc;
+
+    lort_session *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        set_error(err, errlen, "out of memory");
+        return LORT_ERR_RUNTIME;
+    }
+    OrtSessionOptions *options = NULL;
+    OrtAllocator *allocator = NULL;
+    rc = check(api->CreateSessionOptions(&options), err, errlen);
+    if (rc == LORT_OK) rc = check(api->SetIntraOpNumThreads(options, intra_op_threads > 0 ? intra_op_threads : 1), err, errlen);
+    if (rc == LORT_OK) rc = check(api->SetInterOpNumThreads(options, 1), err, errlen);
+    if (rc == LORT_OK) rc = check(api->SetSessionGraphOptimizationLevel(options, ORT_ENABLE_ALL), err, errlen);
+    if (rc == LORT_OK) rc = check(api->CreateSession(env, path, options, &s->session), err, errlen);
+    if (rc == LORT_OK) rc = check(api->GetAllocatorWithDefaultOptions(&allocator), err, errlen);
+
+    size_t inputs = 0;
+    if (rc == LORT_OK) rc = check(api->SessionGetInputCount(s->session, &inputs), err, errlen);
+    if (rc == LORT_OK && inputs != 1) {
+        set_error(err, errlen, "the model must take exactly one input");
+        rc = LORT_ERR_ARGUMENT;
+    }
+    if (rc == LORT_OK) {
+        char *name = NULL;
+        rc = check(api->SessionGetInputName(s->session, 0, allocator, &name), err, errlen);
+        if (rc == LORT_OK) {
+            s->input_name = copy_string(name);
+            api->AllocatorFree(allocator, name);
+        }
+    }
+    size_t outputs = 0;
+    if (rc == LORT_OK) rc = check(api->SessionGetOutputCount(s->session, &outputs), err, errlen);
+    if (rc == LORT_OK) {
+        s->output_names = calloc(outputs > 0 ? outputs : 1, sizeof(char *));
+        if (s->output_names == NULL) {
+            set_error(err, errlen, "out of memory");
+            rc = LORT_ERR_RUNTIME;
+        }
+    }
+    for (size_t i = 0; rc == LORT_OK && i < outputs; i++) {
+        char *name = NULL;
+        rc = check(api->SessionGetOutputName(s->session, i, allocator, &name), err, errlen);
+        if (rc == LORT_OK) {
+            s->output_names[i] = copy_string(name);
+            s->output_count = i + 1;
+            api->AllocatorFree(allocator, name);
+        }
+    }
+    if (options != NULL) api->ReleaseSessionOptions(options);
+    if (rc == LORT_OK && (s->input_name == NULL || s->output_count == 0)) {
+        set_error(err, errlen, "the model has no usable input or output");
+        rc = LORT_ERR_ARGUMENT;
+    }
+    if (rc != LORT_OK) {
+        lort_session_free(s);
+        return rc;
+    }
+    *out = s;
+    return LORT_OK;
+}
+
+int lort_output_names(const lort_session *s, char *buf, size_t buflen, char *err, size_t errlen) {
+    if (s == NULL || buf == NULL || buflen == 0) {
+        set_error(err, errlen, "invalid arguments");
+        return LORT_ERR_ARGUMENT;
+    }
+    size_t used = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < s->output_count; i++) {
+        int n = snprintf(buf + used, buflen - used, "%s%s", i > 0 ? "\n" : "", s->output_names[i]);
+        if (n < 0 || (size_t)n >= buflen - used) {
+            set_error(err, errlen, "output names do not fit");
+            return LORT_ERR_ARGUMENT;
+        }
+        used += (size_t)n;
+    }
+    return LORT_OK;
+}
+
+void lort_floats_free(float *values) { free(values); }
+
+int lort_run(lort_session *s, const float *input, const int64_t *shape, size_t ndim,
+             const char *const *output_names, size_t count,
+             float **outputs, size_t *lengths, int64_t *shapes, char *err, size_t errlen) {
+    if (s == NULL || input == NULL || shape == NULL || ndim == 0 || ndim > 8 || count == 0 || count > 64 ||
+        outputs == NULL || lengths == NULL || shapes == NULL) {
+        set_error(err, errlen, "invalid run arguments");
+        return LORT_ERR_ARGUMENT;
+    }
+    size_t elements = 1;
+    for (size_t i = 0; i < ndim; i++) {
+        if (shape[i] <= 0) {
+            set_error(err, errlen, "invalid input shape");
+            return LORT_ERR_ARGUMENT;
+        }
+        elements *= (size_t)shape[i];
+    }
+    const char *names[64];
+    for (size_t i = 0; i < count; i++) {
+        outputs[i] = NULL;
+        lengths[i] = 0;
+        for (size_t d = 0; d < 4; d++) shapes[4 * i + d] = 0;
+        names[i] = output_names != NULL && output_names[i] != NULL ? output_names[i] : s->output_names[0];
+    }
+
+    OrtMemoryInfo *memory = NULL;
+    OrtValue *in = NULL;
+    OrtValue *results[64] = {0};
+    int rc = check(api->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &memory), err, errlen);
+    if (rc == LORT_OK)
+        rc = check(api->CreateTensorWithDataAsOrtValue(memory, (void *)input, elements * sizeof(float), shape, ndim,
+                                                       ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &in), err, errlen);
+    const char *input_names[1] = {s->input_name};
+    const OrtValue *inputs[1] = {in};
+    if (rc == LORT_OK) rc = check(api->Run(s->session, NULL, input_names, inputs, 1, names, count, results), err, errlen);
+
+    for (size_t i = 0; rc == LORT_OK && i < count; i++) {
+        OrtTensorTypeAndShapeInfo *info = NULL;
+        rc = check(api->GetTensorTypeAndShape(results[i], &info), err, errlen);
+        ONNXTensorElementDataType type = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+        size_t dims = 0, n = 0;
+        int64_t d[8] = {0};
+        if (rc == LORT_OK) rc = check(api->GetTensorElementType(info, &type), err, errlen);
+        if (rc == LORT_OK) rc = check(api->GetDimensionsCount(info, &dims), err, errlen);
+        if (rc == LORT_OK && dims > 8) {
+            set_error(err, errlen, "an output has more than 8 dimensions");
+            rc = LORT_ERR_RUNTIME;
+        }
+        if (rc == LORT_OK) rc = check(api->GetDimensions(info, d, dims), err, errlen);
+        if (rc == LORT_OK) rc = check(api->GetTensorShapeElementCount(info, &n), err, errlen);
+        if (info != NULL) api->ReleaseTensorTypeAndShapeInfo(info);
+        if (rc == LORT_OK && type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+            set_error(err, errlen, "an output is not float");
+            rc = LORT_ERR_RUNTIME;
+        }
+        float *data = NULL;
+        if (rc == LORT_OK) rc = check(api->GetTensorMutableData(results[i], (void **)&data), err, errlen);
+        if (rc == LORT_OK) {
+            outputs[i] = malloc(n > 0 ? n * sizeof(float) : 1);
+            if (outputs[i] == NULL) {
+                set_error(err, errlen, "out of memory");
+                rc = LORT_ERR_RUNTIME;
+            } else {
+                if (n > 0) memcpy(outputs[i], data, n * sizeof(float));
+                lengths[i] = n;
+                for (size_t k = 0; k < dims && k < 4; k++) shapes[4 * i + k] = d[k];
+            }
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (results[i] != NULL) api->ReleaseValue(results[i]);
+        if (rc != LORT_OK) {
+            free(outputs[i]);
+            outputs[i] = NULL;
+            lengths[i] = 0;
+        }
+    }
+    if (in != NULL) api->ReleaseValue(in);
+    if (memory != NULL) api->ReleaseMemoryInfo(memory);
+    return rc;
+}
