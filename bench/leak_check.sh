@@ -26,7 +26,7 @@ PY
 # the likeness executable since it links the server, so the vision paths run in likeness-bench,
 # which links the same library and shims.
 cp .build/release/likeness-bench "$tmp/likeness-bench" && strip --strip-debug "$tmp/likeness-bench"
-valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
+valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 --suppressions=bench/valgrind-onnxruntime.supp \
   --log-file="$tmp/valgrind.log" "$tmp/likeness-bench" vision-check - "$img" "$tmp/truncated.jpg" "$tmp/text.jpg" "$tmp/corrupt.png" \
   >"$tmp/out.jsonl" || status=$?
 cut -c1-120 "$tmp/out.jsonl"
@@ -37,11 +37,11 @@ if [ "${status:-0}" = 3 ]; then
 fi
 echo "VALGRIND: no definite leaks in the OpenCV and dlib shims"
 
-# 2b) the same over the ONNX packs (SCRFD through the DNN shim, YuNet through FaceDetectorYN,
+# 2b) the same over the ONNX packs (SCRFD, MobileFaceNet and MiniFASNet through ONNX Runtime, YuNet through FaceDetectorYN,
 # MiniFASNet), and a pack whose recognizer file is truncated (the load error path).
 for pack in bench/packs/yunet-mobilefacenet.json bench/packs/scrfd500m-mobilefacenet.json; do
   status=0
-  valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
+  valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 --suppressions=bench/valgrind-onnxruntime.supp \
     --log-file="$tmp/valgrind-onnx.log" "$tmp/likeness-bench" vision-check "$pack" "$img" "$tmp/truncated.jpg" "$tmp/corrupt.png" \
     >"$tmp/out.jsonl" || status=$?
   echo "$pack: $(grep -E "definitely lost|ERROR SUMMARY" "$tmp/valgrind-onnx.log" | tr -s ' ' | cut -d' ' -f2- | tr '\n' ' ')"
@@ -61,7 +61,7 @@ pack["recognizer"]["model"] = {"file": sys.argv[2]}
 json.dump(pack, open(sys.argv[3], "w"))
 PY
 status=0
-valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
+valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 --suppressions=bench/valgrind-onnxruntime.supp \
   --log-file="$tmp/valgrind-bad.log" "$tmp/likeness-bench" vision-check "$tmp/bad-pack.json" >"$tmp/out.json" || status=$?
 cut -c1-160 "$tmp/out.json"
 grep -E "definitely lost|ERROR SUMMARY" "$tmp/valgrind-bad.log"
@@ -70,7 +70,7 @@ echo "VALGRIND: no definite leaks in the DNN and YuNet shims, on success and err
 
 # 3) valgrind over the FAISS shim, the scan kernels and snapshots, error paths included.
 status=0
-valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
+valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 --suppressions=bench/valgrind-onnxruntime.supp \
   --log-file="$tmp/valgrind-index.log" "$tmp/likeness-bench" shim-check || status=$?
 grep -E "definitely lost|indirectly lost|ERROR SUMMARY" "$tmp/valgrind-index.log"
 if [ "$status" != 0 ]; then
