@@ -91,6 +91,9 @@ int lort_session_create(const char *path, int intra_op_threads, lort_session **o
     rc = check(api->CreateSessionOptions(&options), err, errlen);
     if (rc == LORT_OK) rc = check(api->SetIntraOpNumThreads(options, intra_op_threads > 0 ? intra_op_threads : 1), err, errlen);
     if (rc == LORT_OK) rc = check(api->SetInterOpNumThreads(options, 1), err, errlen);
+    /* Idle intra-op threads sleep instead of spinning: on a small machine a spinning pool
+     * steals the core the other request needs. */
+    if (rc == LORT_OK) rc = check(api->AddSessionConfigEntry(options, "session.intra_op.allow_spinning", "0"), err, errlen);
     if (rc == LORT_OK) rc = check(api->SetSessionGraphOptimizationLevel(options, ORT_ENABLE_ALL), err, errlen);
     if (rc == LORT_OK) rc = check(api->CreateSession(env, path, options, &s->session), err, errlen);
     if (rc == LORT_OK) rc = check(api->GetAllocatorWithDefaultOptions(&allocator), err, errlen);

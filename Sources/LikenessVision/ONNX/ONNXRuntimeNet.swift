@@ -48,8 +48,15 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
         return lort_available(&err, err.count) == 0
     }()
 
+    /// Intra-op threads per session: `LIKENESS_ORT_THREADS`, else every core, so a lone request
+    /// uses the whole machine; concurrent requests share each session's (non-spinning) pool.
+    public static let defaultThreads: Int = {
+        if let text = ProcessInfo.processInfo.environment["LIKENESS_ORT_THREADS"], let n = Int(text), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
     /// Loads `path`; a missing, truncated or non-ONNX file is a `ModelLoadError` naming it.
-    public init(path: String, threads: Int = 1) throws {
+    public init(path: String, threads: Int = ONNXRuntimeNet.defaultThreads) throws {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ModelLoadError(path: path, reason: "file not found")
         }
