@@ -50,24 +50,25 @@ import Testing
         _ = try await (a, b)
     }
 
-    /// Cancelled while running: answered at once, though the thread finishes the job. Cancelled
-    /// while waiting: the job never runs.
+    /// Cancelled while running: answered while the job is still blocked (the thread finishes it
+    /// later). Cancelled while waiting: the job never runs. No timing assumptions: a gate holds
+    /// the running job until the cancellations have been answered.
     @Test func cancellationAnswersAtOnceAndDropsWaitingJobs() async throws {
         let executor = BlockingExecutor(name: "t", threads: 1)
         let ran = Count()
-        let blocker = Task { try await executor.run { Thread.sleep(forTimeInterval: 1.0); ran.add() } }
-        try await Task.sleep(for: .milliseconds(100))
+        let gate = DispatchSemaphore(value: 0)
+        let blocker = Task { try await executor.run { gate.wait(); ran.add() } }
+        while executor.load != (1, 0) { try await Task.sleep(for: .milliseconds(5)) }
         let waiter = Task { try await executor.run { ran.add() } }
-        try await Task.sleep(for: .milliseconds(100))
-        let start = ContinuousClock.now
+        while executor.load != (1, 1) { try await Task.sleep(for: .milliseconds(5)) }
         blocker.cancel()
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await blocker.value }
         await #expect(throws: CancellationError.self) { try await waiter.value }
-        #expect(ContinuousClock.now - start < .milliseconds(500))
-        try await Task.sleep(for: .milliseconds(1200))
+        #expect(ran.now == 0 && executor.load == (1, 0))  // answered while the job is still blocked
+        gate.signal()
+        while executor.load != (0, 0) { try await Task.sleep(for: .milliseconds(5)) }
         #expect(ran.now == 1)  // the blocker's work finished; the waiter's never started
-        #expect(executor.load.running == 0 && executor.load.waiting == 0)
     }
 
     @Test func alreadyCancelledTasksNeverStart() async throws {

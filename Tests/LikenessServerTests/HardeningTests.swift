@@ -42,8 +42,9 @@ import Testing
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(statuses.filter { $0 == .unauthorized }.count <= 4)
-            #expect(statuses.filter { $0 == .tooManyRequests }.count >= 8)
+            // 3 free, then the 4th starts a 2 s delay; a slow machine may let one more through.
+            #expect(statuses.filter { $0 == .unauthorized }.count <= 5)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count >= 7)
         }
     }
 

@@ -237,7 +237,7 @@ import Testing
         }
     }
 
-    /// The analyser blocks its thread for 2.5 s without looking at cancellation, as native code
+    /// The analyser blocks its thread for 5 s without looking at cancellation, as native code
     /// does: the 503 still comes at the 1 s deadline, and the requests queued behind it, which
     /// timed out while waiting, never reach the analyser.
     @Test func timeoutAnswersAtTheDeadlineAndDropsQueuedWork() async throws {
@@ -252,16 +252,17 @@ import Testing
                     group.addTask {
                         if i > 0 { try await Task.sleep(for: .milliseconds(100)) }  // the blocker goes first
                         let r = try await client.execute(uri: "/v1/detect", method: .post, headers: Multipart.headers(viewer),
-                                                         body: Multipart.body([("file", image("VERYSLOW:alice"))]))
+                                                         body: Multipart.body([("file", image("STUCK:alice"))]))
                         return (r.status, ContinuousClock.now - started)
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(results.allSatisfy { $0.0 == .serviceUnavailable })
-            // The deadline is 1 s; the analyser would take 2.5 s (7.5 s for all three in turn).
-            #expect(results.allSatisfy { $0.1 < .milliseconds(2200) }, "answered after \(results.map(\.1))")
-            try await Task.sleep(for: .seconds(2))  // the blocked thread finishes its one analysis
+            // The deadline is 1 s; the analyser would take 5 s (15 s for all three in turn). The
+            // margin is wide because test machines are shared.
+            #expect(results.allSatisfy { $0.1 < .milliseconds(3500) }, "answered after \(results.map(\.1))")
+            try await Task.sleep(for: .seconds(5))  // the blocked thread finishes its one analysis
             #expect(analyzer.started.count == 1)
         }
     }

@@ -3,8 +3,7 @@ import LikenessCore
 
 /// "Images" are text: `FACE:alice` is one face whose embedding is alice's; `FACES:alice,bob`
 /// is several, largest first; `NOFACE` has none; `SLOW:alice` takes 300 ms, `VERYSLOW:alice`
-/// 2.5 s; anything else is
-/// not an image.
+/// 2.5 s, `STUCK:alice` 5 s (all blocking their thread); anything else is not an image.
 public struct FakeAnalyzer: FaceAnalyzer {
     public let recognizer = RecognizerInfo(id: RecognizerID("fake"), dimension: 4, defaultThreshold: 0.8)
     /// With liveness, a face named "spoof-NAME" is a spoof of NAME (it embeds like NAME).
@@ -38,6 +37,9 @@ public struct FakeAnalyzer: FaceAnalyzer {
             names = [String(text.dropFirst(5))]
         } else if text.hasPrefix("FACES:") {
             names = text.dropFirst(6).split(separator: ",").map(String.init)
+        } else if text.hasPrefix("STUCK:") {
+            Thread.sleep(forTimeInterval: 5)
+            names = [String(text.dropFirst(6))]
         } else if text.hasPrefix("VERYSLOW:") {
             Thread.sleep(forTimeInterval: 2.5)
             names = [String(text.dropFirst(9))]
