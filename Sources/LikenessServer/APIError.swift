@@ -48,7 +48,6 @@ public struct APIError: HTTPResponseError, Sendable {
         case let .unauthenticated(code, m): return APIError(.unauthorized, code, m)
         case let .forbidden(code, m): return APIError(.forbidden, code, m)
         case let .throttled(wait, m): return APIError(.tooManyRequests, "too_many_attempts", m, retryAfter: wait)
-        case let .busy(wait, m): return APIError(.serviceUnavailable, "busy", m, retryAfter: wait)
         }
     }
 
@@ -59,12 +58,6 @@ public struct APIError: HTTPResponseError, Sendable {
             return e
         case let e as DomainError:
             return from(e)
-        case let e as DomainErrorOrImage:
-            switch e {
-            case let .domain(d): return from(d)
-            case let .image(i): return from(i)
-            case let .store(s): return from(s)
-            }
         case let e as ImageError:
             switch e {
             case .tooLarge, .tooManyPixels: return APIError(.contentTooLarge, e.code, e.message)

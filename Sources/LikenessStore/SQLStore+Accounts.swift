@@ -16,19 +16,22 @@ extension SQLStore {
                keyHash: r[4].text ?? "", createdAt: r[5].int ?? 0, revokedAt: r[6].int, expiresAt: r[7].int)
     }
 
-    public func createAccount(username: String, passwordHash: String, role: Role) async throws -> Account {
+    /// The one account insert, for createAccount and createFirstAdmin.
+    static func insertAccount(_ c: any SQLConnection, username: String, passwordHash: String, role: Role) throws -> Account {
         guard !username.isEmpty, username.utf8.count <= 64 else { throw StoreError.invalid("username must be 1-64 bytes") }
-        return try await pool.run { c in
-            let t = now()
-            do {
-                let (_, id) = try c.execute(
-                    "INSERT INTO accounts (username, password_hash, role, disabled, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)",
-                    [.text(username), .text(passwordHash), .text(role.rawValue), .int(t), .int(t)])
-                return Account(id: id, username: username, passwordHash: passwordHash, role: role, disabled: false, createdAt: t, updatedAt: t)
-            } catch StoreError.conflict {
-                throw StoreError.conflict("the username \(username) is taken")
-            }
+        let t = now()
+        do {
+            let (_, id) = try c.execute(
+                "INSERT INTO accounts (username, password_hash, role, disabled, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)",
+                [.text(username), .text(passwordHash), .text(role.rawValue), .int(t), .int(t)])
+            return Account(id: id, username: username, passwordHash: passwordHash, role: role, disabled: false, createdAt: t, updatedAt: t)
+        } catch StoreError.conflict {
+            throw StoreError.conflict("the username \(username) is taken")
         }
+    }
+
+    public func createAccount(username: String, passwordHash: String, role: Role) async throws -> Account {
+        try await pool.run { c in try Self.insertAccount(c, username: username, passwordHash: passwordHash, role: role) }
     }
 
     public func createFirstAdmin(username: String, passwordHash: String) async throws -> Account? {
@@ -39,11 +42,7 @@ extension SQLStore {
                 // serialises; on MariaDB the UPDATE holds the row lock until commit).
                 try c.execute("UPDATE change_log_head SET position = position WHERE id = 1", [])
                 guard (try c.query("SELECT COUNT(*) FROM accounts", []).first?[0].int ?? 0) == 0 else { return nil }
-                let t = now()
-                let (_, id) = try c.execute(
-                    "INSERT INTO accounts (username, password_hash, role, disabled, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)",
-                    [.text(username), .text(passwordHash), .text(Role.admin.rawValue), .int(t), .int(t)])
-                return Account(id: id, username: username, passwordHash: passwordHash, role: .admin, disabled: false, createdAt: t, updatedAt: t)
+                return try Self.insertAccount(c, username: username, passwordHash: passwordHash, role: .admin)
             }
         }
     }

@@ -32,9 +32,10 @@ public struct AccountService: Sendable {
     /// need an admin, who may choose the role, unless registration is open (then viewers).
     public func register(username raw: String, password: String, role asked: String?, caller: Identity?) async throws -> Account {
         let username = try validate(username: raw, password: password)
+        var hash: String?
         if try await accounts.accountCount() == 0 {
-            let hash = try await hashPassword(password)
-            if let account = try await accounts.createFirstAdmin(username: username, passwordHash: hash) { return account }
+            hash = try await hashPassword(password)
+            if let account = try await accounts.createFirstAdmin(username: username, passwordHash: hash!) { return account }
         }
         var role = Role.viewer
         if caller?.role == .admin {
@@ -50,31 +51,20 @@ public struct AccountService: Sendable {
             }
             throw DomainError.forbidden(code: "forbidden", message: "only an admin may register accounts")
         }
-        let hash = try await hashPassword(password)
-        return try await accounts.createAccount(username: username, passwordHash: hash, role: role)
+        // Another request became the first account meanwhile: the hash already made still serves.
+        let passwordHash: String
+        if let hash { passwordHash = hash } else { passwordHash = try await hashPassword(password) }
+        return try await accounts.createAccount(username: username, passwordHash: passwordHash, role: role)
     }
 
     /// A token for the right password; failures slow down per (username, client) and per client.
     public func login(username raw: String, password: String, client: String) async throws -> IssuedToken {
         // A name that can never be an account still counts against the client.
         let username = CredentialPolicy.username(raw) ?? ""
-        if let wait = await throttle.begin(username: username, address: client) {
-            throw DomainError.throttled(retryAfter: wait, message: "too many failed logins; wait \(wait) s")
+        guard let account = try await checkPassword(password, username: username, client: client, attempts: "logins",
+                                                    account: { try await accounts.account(username: username) }) else {
+            throw DomainError.unauthenticated(code: "bad_credentials", message: "wrong username or password")
         }
-        let wrong = DomainError.unauthenticated(code: "bad_credentials", message: "wrong username or password")
-        guard !username.isEmpty, CredentialPolicy.isAcceptable(password: password) else { throw wrong }
-        let account: Account?
-        let valid: Bool
-        do {
-            account = try await accounts.account(username: username)
-            let storedHash = account?.passwordHash ?? dummyHash
-            valid = try await passwords.run { Bcrypt.verify(password, hash: storedHash) }
-        } catch {
-            await throttle.withdraw(username: username, address: client)
-            throw error
-        }
-        guard valid, let account, !account.disabled else { throw wrong }
-        await throttle.succeeded(username: username, address: client)
         let (token, expiresIn) = try await tokens.issue(for: account)
         return IssuedToken(token: token, expiresIn: expiresIn, role: account.role)
     }
@@ -133,19 +123,10 @@ public struct AccountService: Sendable {
             throw DomainError.invalid(code: "password_required", message: "confirm with your current password in 'password'")
         }
         let account = try await self.account(of: identity)
-        if let wait = await throttle.begin(username: account.username, address: client) {
-            throw DomainError.throttled(retryAfter: wait, message: "too many failed password checks; wait \(wait) s")
+        guard try await checkPassword(password, username: account.username, client: client, attempts: "password checks",
+                                      account: { account }) != nil else {
+            throw DomainError.forbidden(code: "bad_credentials", message: "the password is wrong")
         }
-        let valid: Bool
-        do {
-            valid = CredentialPolicy.isAcceptable(password: password)
-                ? try await passwords.run { Bcrypt.verify(password, hash: account.passwordHash) } : false
-        } catch {
-            await throttle.withdraw(username: account.username, address: client)
-            throw error
-        }
-        guard valid else { throw DomainError.forbidden(code: "bad_credentials", message: "the password is wrong") }
-        await throttle.succeeded(username: account.username, address: client)
         let (secret, prefix, hash) = TokenService.newAPIKey()
         let key = try await accounts.createAPIKey(accountID: owner, name: name, prefix: prefix, keyHash: hash, expiresAt: expiresAt)
         return (key, secret)
@@ -167,6 +148,31 @@ public struct AccountService: Sendable {
             throw DomainError.invalid(code: "invalid_password", message: "password must be 8-72 bytes without control characters")
         }
         return username
+    }
+
+    /// A password checked under the login throttle: the attempt is counted before bcrypt runs,
+    /// forgiven when right, withdrawn when the server could not decide (busy, database down). An
+    /// unknown account is checked against a dummy hash, so timing tells nothing. Answers the
+    /// account when the password is right and the account enabled.
+    private func checkPassword(_ password: String, username: String, client: String, attempts: String,
+                               account lookup: () async throws -> Account?) async throws -> Account? {
+        if let wait = await throttle.begin(username: username, address: client) {
+            throw DomainError.throttled(retryAfter: wait, message: "too many failed \(attempts); wait \(wait) s")
+        }
+        guard !username.isEmpty, CredentialPolicy.isAcceptable(password: password) else { return nil }
+        let account: Account?
+        let valid: Bool
+        do {
+            account = try await lookup()
+            let storedHash = account?.passwordHash ?? dummyHash
+            valid = try await passwords.run { Bcrypt.verify(password, hash: storedHash) }
+        } catch {
+            await throttle.withdraw(username: username, address: client)
+            throw error
+        }
+        guard valid, let account, !account.disabled else { return nil }
+        await throttle.succeeded(username: username, address: client)
+        return account
     }
 
     private func hashPassword(_ password: String) async throws -> String {

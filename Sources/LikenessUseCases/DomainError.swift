@@ -18,6 +18,4 @@ public enum DomainError: Error, Equatable, Sendable {
     case forbidden(code: String, message: String)
     /// Too many failed attempts: try again after the given seconds.
     case throttled(retryAfter: Int, message: String)
-    /// A line is full or a share is used up: try again after the given seconds.
-    case busy(retryAfter: Int, message: String)
 }

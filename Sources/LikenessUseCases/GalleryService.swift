@@ -1,19 +1,11 @@
-import Crypto
 import Foundation
 
 /// The result of one image of a multi-image enrolment.
 public struct EnrollOutcome: Sendable {
     public var filename: String?
-    /// The stored face, or why this image was refused (an error of the client's image, never
-    /// of the server: those fail the whole request).
-    public var result: Result<FaceRecord, DomainErrorOrImage>
-}
-
-/// Why one image of an enrolment was refused.
-public enum DomainErrorOrImage: Error, Sendable {
-    case domain(DomainError)
-    case image(ImageError)
-    case store(StoreError)
+    /// The stored face, or why this image was refused: a `DomainError`, `ImageError` or
+    /// `StoreError` of the client's image, never the server's trouble (that fails the request).
+    public var result: Result<FaceRecord, any Error>
 }
 
 /// What the index is serving, for status pages.
@@ -115,14 +107,13 @@ public struct GalleryService: Sendable {
                 let (record, _) = try await enrollKnown(image.bytes, classID: classID)
                 outcomes.append(EnrollOutcome(filename: image.filename, result: .success(record)))
             } catch let e as DomainError {
-                if case .busy = e { throw e }
-                outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(.domain(e))))
+                outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(e)))
             } catch let e as ImageError {
-                outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(.image(e))))
+                outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(e)))
             } catch let e as StoreError {
                 if case .unavailable = e { throw e }
                 if case .storageFull = e { throw e }
-                outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(.store(e))))
+                outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(e)))
             }
         }
         return outcomes
@@ -162,6 +153,6 @@ public struct GalleryService: Sendable {
 
     private func newFace(_ face: AnalyzedFace, _ embedding: Embedding, _ image: [UInt8]) -> NewFace {
         NewFace(embedding: embedding, box: face.detection.box, detectionScore: face.detection.score,
-                imageSHA256: SHA256.hash(data: image).map { String(format: "%02x", $0) }.joined())
+                imageSHA256: TokenService.sha256Hex(image))
     }
 }

@@ -42,26 +42,33 @@ public actor LoginThrottle {
     /// The attempt was right: the pair's count is cleared, the address's reservation undone.
     public func succeeded(username: String, address: String) {
         pairs[Self.pairKey(username, address)] = nil
-        withdrawAddress(address)
+        Self.undo(&addresses, address, free: freePerAddress)
     }
 
     /// The attempt never reached a verdict (the server was busy): undo its reservation.
     public func withdraw(username: String, address: String) {
-        let key = Self.pairKey(username, address)
-        if var entry = pairs[key] {
-            entry.failures -= 1
-            entry.until = entry.last
-            pairs[key] = entry.failures > 0 ? entry : nil
-        }
-        withdrawAddress(address)
+        Self.undo(&pairs, Self.pairKey(username, address), free: freePerPair)
+        Self.undo(&addresses, address, free: freePerAddress)
     }
 
     public var entryCount: Int { pairs.count + addresses.count }
 
-    private func withdrawAddress(_ address: String) {
-        guard var entry = addresses[address] else { return }
+    /// One failure fewer, and the delay the remaining ones earn.
+    private static func undo(_ table: inout [String: Entry], _ key: String, free: Int) {
+        guard var entry = table[key] else { return }
         entry.failures -= 1
-        addresses[address] = entry.failures > 0 ? entry : nil
+        guard entry.failures > 0 else {
+            table[key] = nil
+            return
+        }
+        entry.until = entry.last + delay(failures: entry.failures, free: free)
+        table[key] = entry
+    }
+
+    /// Nothing for the free attempts, then doubling from 2 s up to 5 minutes.
+    private static func delay(failures: Int, free: Int) -> Duration {
+        let over = failures - free
+        return over > 0 ? .seconds(min(300, 1 << min(over, 9))) : .zero
     }
 
     private static func pairKey(_ username: String, _ address: String) -> String { username + "\u{1F}" + address }
@@ -76,8 +83,7 @@ public actor LoginThrottle {
         if now - entry.last > fade { entry.failures = 0 }
         entry.failures += 1
         entry.last = now
-        let over = entry.failures - free
-        entry.until = over > 0 ? now + .seconds(min(300, 1 << min(over, 9))) : now
+        entry.until = now + delay(failures: entry.failures, free: free)
         table[key] = entry
     }
 

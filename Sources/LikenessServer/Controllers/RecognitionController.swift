@@ -84,7 +84,8 @@ struct RecognitionController: Sendable {
         let started = ContinuousClock.now
         let form = try await MultipartForm.read(request, limit: maxUploadBytes)
         let threshold = try form.float("threshold") ?? recognition.recognizer.defaultThreshold
-        let k = try intParameter(form.string("k"), "k", default: 5, range: 1...max(1, recognition.settings.searchK))
+        // The range (1 to SEARCH_K) is the use case's to check.
+        let k = try intParameter(form.string("k"), "k", default: 5, range: Int.min...Int.max)
         let (analysis, matches) = try await recognition.identify(try form.image(limit: maxUploadBytes), k: k, threshold: threshold,
                                                                  liveness: form.bool("liveness"), attributes: form.bool("attributes"))
         let faces = matches.map { m in
@@ -103,7 +104,7 @@ struct RecognitionController: Sendable {
         let started = ContinuousClock.now
         let form = try await MultipartForm.read(request, limit: maxUploadBytes)
         let analysis = try await recognition.detect(try form.image(limit: maxUploadBytes),
-                                                    liveness: form.string("liveness").flatMap { $0.isEmpty ? nil : form.bool("liveness") },
+                                                    liveness: form.optionalBool("liveness"),
                                                     attributes: form.bool("attributes"))
         return DetectDTO(width: analysis.width, height: analysis.height, faces: analysis.faces.map { FaceBoxDTO($0) },
                          liveness_available: recognition.capabilities.liveness, attributes_available: recognition.capabilities.attributes,

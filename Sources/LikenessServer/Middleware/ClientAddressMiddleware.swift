@@ -2,13 +2,11 @@ import Hummingbird
 
 /// Who the client is, for per-client limits: the peer address, or behind a trusted reverse
 /// proxy the address it appended to X-Forwarded-For (the last one: earlier entries are
-/// whatever the client claimed). It is also made a task-local value, so the use cases deep
-/// below can key their limits on it without threading it through every call.
+/// whatever the client claimed).
 struct ClientAddressMiddleware: RouterMiddleware {
     typealias Context = LikenessRequestContext
     let trustedProxies: Set<String>
 
-    @TaskLocal static var current = "local"
     static let forwardedForHeader = HTTPFields.Element.Name("X-Forwarded-For")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -18,7 +16,7 @@ struct ClientAddressMiddleware: RouterMiddleware {
            let last = header.split(separator: ",").last.map({ String($0).trimmingOWS() }), !last.isEmpty, last.utf8.count <= 64 {
             context.forwardedFor = last
         }
-        return try await Self.$current.withValue(context.clientAddress) { try await next(request, context) }
+        return try await next(request, context)
     }
 }
 

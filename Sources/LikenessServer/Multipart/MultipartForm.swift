@@ -15,11 +15,11 @@ struct MultipartForm: Sendable {
     func all(_ name: String) -> [Part] { parts.filter { $0.name == name } }
 
     static func read(_ request: Request, limit: Int, limits: MultipartParser.Limits = .init()) async throws -> MultipartForm {
-        guard let contentType = request.headers[.contentType],
-              HeaderText.parameters(contentType).value.lowercased() == "multipart/form-data" else {
+        let contentType = request.headers[.contentType].map(HeaderText.parameters)
+        guard let contentType, contentType.value.lowercased() == "multipart/form-data" else {
             throw APIError(.unsupportedMediaType, "multipart_required", "send the image as multipart/form-data with the field 'file'")
         }
-        guard let boundary = HeaderText.parameters(contentType).parameters["boundary"] else {
+        guard let boundary = contentType.parameters["boundary"] else {
             throw APIError.badRequest("malformed_multipart", "the multipart Content-Type has no boundary")
         }
         var parser = try makeParser(boundary, limits)
@@ -89,14 +89,11 @@ struct MultipartForm: Sendable {
         return value
     }
 
-    func bool(_ name: String) -> Bool {
-        guard let text = string(name)?.lowercased() else { return false }
-        return ["1", "true", "yes", "on"].contains(text)
-    }
+    func bool(_ name: String) -> Bool { optionalBool(name) ?? false }
 
-    /// A yes/no field with a default when it is absent or empty.
-    func bool(_ name: String, default value: Bool) -> Bool {
-        guard let text = string(name), !text.isEmpty else { return value }
-        return bool(name)
+    /// A yes/no field, nil when it is absent or empty (the use case's default applies).
+    func optionalBool(_ name: String) -> Bool? {
+        guard let text = string(name)?.lowercased(), !text.isEmpty else { return nil }
+        return ["1", "true", "yes", "on"].contains(text)
     }
 }

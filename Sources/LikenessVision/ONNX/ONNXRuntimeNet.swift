@@ -76,9 +76,8 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
             lort_session_free(session)
             throw ModelLoadError(path: path, reason: "\(error)")
         }
-        let joined = buffer.withUnsafeBufferPointer { String(decoding: $0.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         self.path = path
-        self.outputNames = joined.split(separator: "\n").map(String.init)
+        self.outputNames = Tensor.names(buffer)
         self.session = session
     }
 
@@ -101,10 +100,6 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
             }
         }
         defer { pointers.forEach { lort_floats_free($0) } }
-        return (0..<count).map { i in
-            let values = Array(UnsafeBufferPointer(start: pointers[i], count: lengths[i]))
-            let dimsOut = shapes[(i * 4)..<(i * 4 + 4)].map(Int.init).prefix { $0 > 0 }
-            return Tensor(shape: Array(dimsOut), values: values)
-        }
+        return Tensor.outputs(pointers, lengths, shapes)
     }
 }

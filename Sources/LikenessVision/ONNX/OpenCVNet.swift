@@ -6,6 +6,21 @@ import Synchronization
 public struct Tensor: Sendable, Equatable {
     public var shape: [Int]
     public var values: [Float]
+
+    /// The outputs a shim handed back: `lengths[i]` floats at `pointers[i]`, up to 4 dims at
+    /// `shapes[4 * i ...]` (0 past the last).
+    static func outputs<D: BinaryInteger>(_ pointers: [UnsafeMutablePointer<Float>?], _ lengths: [Int], _ shapes: [D]) -> [Tensor] {
+        pointers.indices.map { i in
+            Tensor(shape: Array(shapes[(i * 4)..<(i * 4 + 4)].map { Int($0) }.prefix { $0 > 0 }),
+                   values: Array(UnsafeBufferPointer(start: pointers[i], count: lengths[i])))
+        }
+    }
+
+    /// Output names as a shim writes them: newline-separated in a NUL-terminated buffer.
+    static func names(_ buffer: [CChar]) -> [String] {
+        buffer.withUnsafeBufferPointer { String(decoding: $0.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+            .split(separator: "\n").map(String.init)
+    }
 }
 
 /// An ONNX network run by OpenCV DNN. A forward pass keeps state in the network, so each copy
@@ -45,9 +60,8 @@ public final class OpenCVNet: ONNXNetwork {
         } catch {
             throw ModelLoadError(path: path, reason: "\(error)")
         }
-        let joined = buffer.withUnsafeBufferPointer { String(decoding: $0.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         self.path = path
-        self.outputNames = joined.split(separator: "\n").map(String.init)
+        self.outputNames = Tensor.names(buffer)
         self.net = pool
     }
 
@@ -70,11 +84,7 @@ public final class OpenCVNet: ONNXNetwork {
             }
         }
         defer { pointers.forEach { lcv_floats_free($0) } }
-        return (0..<count).map { i in
-            let values = Array(UnsafeBufferPointer(start: pointers[i], count: lengths[i]))
-            let dimsOut = shapes[(i * 4)..<(i * 4 + 4)].map(Int.init).prefix { $0 > 0 }
-            return Tensor(shape: Array(dimsOut), values: values)
-        }
+        return Tensor.outputs(pointers, lengths, shapes)
     }
 
     /// OpenCV's messages span several lines and start with its source path; the part after
