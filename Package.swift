@@ -123,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "likeness",
             dependencies: [
-                "LikenessCore", "LikenessVision", "LikenessStore", "LikenessIndex", "LikenessServer",
+                "LikenessCore", "LikenessVision", "LikenessStore", "LikenessIndex", "LikenessServer", "LikenessUseCases",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -29,13 +29,16 @@ public struct AnalyzedFace: Sendable {
     public var liveness: Liveness?
     /// Nil when not asked for or when the analyzer has no age/gender model.
     public var attributes: FaceAttributes?
+    /// Nil when the analyzer does not measure it.
+    public var quality: FaceQuality?
 
     public init(detection: DetectedFace, embedding: Embedding? = nil, liveness: Liveness? = nil,
-                attributes: FaceAttributes? = nil) {
+                attributes: FaceAttributes? = nil, quality: FaceQuality? = nil) {
         self.detection = detection
         self.embedding = embedding
         self.liveness = liveness
         self.attributes = attributes
+        self.quality = quality
     }
 }
 
@@ -61,16 +64,19 @@ public struct AnalysisOptions: Sendable, Equatable {
     public var maxFaces: Int
     /// Faces whose box is narrower than this (pixels) are dropped.
     public var minFaceSize: Double
+    /// Faces the detector scored below this (on its own scale) are dropped.
+    public var minDetectorScore: Double?
     /// Check liveness where the analyzer can.
     public var liveness: Bool
     /// Estimate age and gender where the analyzer can.
     public var attributes: Bool
 
-    public init(embed: Bool = true, maxFaces: Int = 64, minFaceSize: Double = 0, liveness: Bool = false,
-                attributes: Bool = false) {
+    public init(embed: Bool = true, maxFaces: Int = 64, minFaceSize: Double = 0, minDetectorScore: Double? = nil,
+                liveness: Bool = false, attributes: Bool = false) {
         self.embed = embed
         self.maxFaces = maxFaces
         self.minFaceSize = minFaceSize
+        self.minDetectorScore = minDetectorScore
         self.liveness = liveness
         self.attributes = attributes
     }

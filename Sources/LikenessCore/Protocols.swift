@@ -9,13 +9,17 @@ public protocol FaceDetector: Sendable {
 public struct RecognizerInfo: Sendable, Equatable {
     public var id: RecognizerID
     public var dimension: Int
-    /// The cosine similarity at or above which two faces are called the same person.
+    /// The cosine similarity at or above which two faces are called the same person, when a
+    /// fixed cosine is asked for (the original's behaviour) or there is no calibration.
     public var defaultThreshold: Float
+    /// What this recognizer's cosines mean; nil for a pack fitted by nobody.
+    public var calibration: Calibration?
 
-    public init(id: RecognizerID, dimension: Int, defaultThreshold: Float) {
+    public init(id: RecognizerID, dimension: Int, defaultThreshold: Float, calibration: Calibration? = nil) {
         self.id = id
         self.dimension = dimension
         self.defaultThreshold = defaultThreshold
+        self.calibration = calibration
     }
 }
 

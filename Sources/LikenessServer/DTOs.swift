@@ -40,6 +40,7 @@ struct FaceBoxDTO: ResponseCodable, Sendable {
     /// Present when age and gender were estimated.
     var age: Int?
     var gender: String?
+    var quality: QualityDTO?
 
     init(_ face: DetectedFace) {
         box = [face.box.x, face.box.y, face.box.width, face.box.height].map { ($0 * 10).rounded() / 10 }
@@ -52,6 +53,7 @@ struct FaceBoxDTO: ResponseCodable, Sendable {
         liveness = face.liveness.map(LivenessDTO.init)
         age = face.attributes?.age
         gender = face.attributes?.gender.rawValue
+        quality = face.quality.map(QualityDTO.init)
     }
 }
 
@@ -74,8 +76,11 @@ struct FaceRecordDTO: ResponseCodable, Sendable {
     var box: [Double]
     var detection_score: Double
     var created_at: String
+    /// Set when the face looks like another person's (a likely mislabel or duplicate).
+    var warning: MislabelWarningDTO?
 
-    init(_ f: FaceRecord) {
+    init(_ f: FaceRecord, warning: MislabelWarning? = nil) {
+        self.warning = warning.map(MislabelWarningDTO.init)
         image_id = f.id
         class_id = f.classID
         recognizer = f.recognizer.rawValue
@@ -100,12 +105,17 @@ struct IndexStatusDTO: ResponseCodable {
     var metric: String
     var recognizer: String
     var default_threshold: Double
+    /// The cosine a search of the whole gallery uses now, and why.
+    var threshold_applied: ThresholdDTO?
+    var calibrated: Bool
     var database_position: Int64
     var liveness_available: Bool
     var attributes_available: Bool
     var anti_spoofing: Bool
 
     init(_ status: IndexStatus) {
+        threshold_applied = status.threshold.map(ThresholdDTO.init)
+        calibrated = status.recognizer.calibration != nil
         total_vectors = status.count
         dimension = status.dimension
         index_type = status.kind

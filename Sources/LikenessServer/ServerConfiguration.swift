@@ -53,8 +53,17 @@ public struct ServerConfiguration: Sendable {
         s.loginFailuresPerPair = loginFailuresBeforeDelay
         s.loginFailuresPerAddress = loginFailuresPerAddress
         s.tokenLifetimeSeconds = tokenLifetimeSeconds
+        s.thresholdPolicy = thresholdPolicy
+        s.enrollmentQuality = enrollmentQuality
+        s.queryQuality = queryQuality
         return s
     }
+
+    /// How "same person" is decided when a request does not say (see `ThresholdPolicy`).
+    public var thresholdPolicy: ThresholdPolicy = .identificationRate(0.005)
+    /// What a face must offer to be enrolled; `queryQuality`, when set, also filters queries.
+    public var enrollmentQuality: QualityRequirements = .enrollment
+    public var queryQuality: QualityRequirements?
 
     var effectivePerClientInference: Int { perClientInference ?? max(1, inferenceWorkers - 1) }
 

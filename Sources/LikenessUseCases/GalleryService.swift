@@ -6,6 +6,34 @@ public struct EnrollOutcome: Sendable {
     /// The stored face, or why this image was refused: a `DomainError`, `ImageError` or
     /// `StoreError` of the client's image, never the server's trouble (that fails the request).
     public var result: Result<FaceRecord, any Error>
+    /// Set when the face looks like someone else's (it is enrolled all the same).
+    public var warning: MislabelWarning?
+}
+
+/// A face nearer another person than its own: a likely mislabel, or one person enrolled twice.
+public struct MislabelWarning: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// Nearer another person's face than any other face of its own person.
+        case closerToAnotherPerson = "closer_to_another_person"
+        /// Its person has no other face, and another person's face matches it.
+        case matchesAnotherPerson = "matches_another_person"
+    }
+
+    public var kind: Kind
+    public var otherClassID: String
+    public var otherSimilarity: Float
+    /// Its best similarity to its own person's other faces; nil when it has none.
+    public var ownSimilarity: Float?
+
+    public var message: String {
+        switch kind {
+        case .closerToAnotherPerson:
+            String(format: "this face is nearer %@ (%.3f) than its own person's other faces (%.3f): check the label",
+                   otherClassID, otherSimilarity, ownSimilarity ?? -1)
+        case .matchesAnotherPerson:
+            String(format: "this face matches %@ (%.3f): the same person may be enrolled twice", otherClassID, otherSimilarity)
+        }
+    }
 }
 
 /// What the index is serving, for status pages.
@@ -17,6 +45,8 @@ public struct IndexStatus: Sendable {
     public var position: Int64
     public var capabilities: AnalyzerCapabilities
     public var antiSpoofing: Bool
+    /// What a search of the whole gallery uses now.
+    public var threshold: AppliedThreshold?
 }
 
 /// People, their faces and the index: every write goes to the database first, then the index
@@ -61,6 +91,40 @@ public struct GalleryService: Sendable {
 
     public func faces(of classID: String) async throws -> [FaceRecord] { try await gallery.faces(classID: classID) }
 
+    /// A person's faces, each with its mislabel warning when it has one (checked now, against
+    /// the gallery as it is).
+    public func facesWithWarnings(of classID: String) async throws -> [(FaceRecord, MislabelWarning?)] {
+        var out: [(FaceRecord, MislabelWarning?)] = []
+        for face in try await gallery.faces(classID: classID) {
+            guard let embedding = try await gallery.embedding(faceID: face.id) else {
+                out.append((face, nil))
+                continue
+            }
+            out.append((face, try await mislabelWarning(embedding, classID: classID, excluding: face.id)))
+        }
+        return out
+    }
+
+    /// Compares a face with its own person's other faces and with the nearest other person.
+    func mislabelWarning(_ embedding: Embedding, classID: String, excluding faceID: FaceID?) async throws -> MislabelWarning? {
+        guard settings.warnOnMislabel, embedding.recognizer == recognition.recognizer.id else { return nil }
+        var own: Float?
+        for face in try await gallery.faces(classID: classID) where face.id != faceID {
+            if let e = try await gallery.embedding(faceID: face.id), let s = embedding.similarity(to: e) { own = max(own ?? -1, s) }
+        }
+        // Only people at or above the bar matter: the own best, or for a first face the
+        // gallery's match threshold.
+        let bar = try own ?? recognition.galleryThreshold().cosine
+        let nearest = try await recognition.topPeople(embedding.vector, k: 2, threshold: bar)
+        guard let other = nearest.first(where: { $0.person.classID != classID }) else { return nil }
+        if let own {
+            return other.similarity > own
+                ? MislabelWarning(kind: .closerToAnotherPerson, otherClassID: other.person.classID, otherSimilarity: other.similarity, ownSimilarity: own)
+                : nil
+        }
+        return MislabelWarning(kind: .matchesAnotherPerson, otherClassID: other.person.classID, otherSimilarity: other.similarity, ownSimilarity: nil)
+    }
+
     public func face(_ id: FaceID) async throws -> FaceRecord {
         guard let face = try await gallery.face(id: id) else { throw DomainError.notFound("no face \(id)") }
         return face
@@ -73,7 +137,8 @@ public struct GalleryService: Sendable {
 
     /// Enrols the largest face of the image for a person. With `createAs`, a person that does
     /// not exist yet is created with that name first (the original's add_embedding did so).
-    public func enroll(_ image: [UInt8], classID: String, createAs name: String? = nil, info: String = "") async throws -> (FaceRecord, ImageAnalysis) {
+    public func enroll(_ image: [UInt8], classID: String, createAs name: String? = nil,
+                       info: String = "") async throws -> (FaceRecord, ImageAnalysis, MislabelWarning?) {
         if try await gallery.person(classID: classID) == nil {
             guard let name, !name.isEmpty else { throw DomainError.notFound("no person with class_id \(classID)") }
             do {
@@ -86,11 +151,21 @@ public struct GalleryService: Sendable {
     }
 
     /// Enrols into a person already checked; the store still refuses one deleted meanwhile.
-    private func enrollKnown(_ image: [UInt8], classID: String) async throws -> (FaceRecord, ImageAnalysis) {
-        let (analysis, face, embedding) = try await recognition.largestFace(image, refuseSpoof: true)
+    private func enrollKnown(_ image: [UInt8], classID: String) async throws -> (FaceRecord, ImageAnalysis, MislabelWarning?) {
+        let (analysis, face, embedding) = try await enrollableFace(image)
+        let warning = try await mislabelWarning(embedding, classID: classID, excluding: nil)
         let record = try await gallery.addFace(newFace(face, embedding, image), classID: classID)
         try await catchUp()
-        return (record, analysis)
+        return (record, analysis, warning)
+    }
+
+    /// The largest face, refused when it is a spoof or below the enrolment quality requirements.
+    private func enrollableFace(_ image: [UInt8]) async throws -> (ImageAnalysis, AnalyzedFace, Embedding) {
+        let (analysis, face, embedding) = try await recognition.largestFace(image, refuseSpoof: true)
+        if let quality = face.quality, let shortfall = settings.enrollmentQuality.shortfall(quality) {
+            throw DomainError.unprocessable(code: "face_quality", message: "\(shortfall.reason): \(shortfall.message)")
+        }
+        return (analysis, face, embedding)
     }
 
     /// Several images for one person: each enrolled or refused on its own; the request fails
@@ -104,8 +179,8 @@ public struct GalleryService: Sendable {
         var outcomes: [EnrollOutcome] = []
         for image in images {
             do {
-                let (record, _) = try await enrollKnown(image.bytes, classID: classID)
-                outcomes.append(EnrollOutcome(filename: image.filename, result: .success(record)))
+                let (record, _, warning) = try await enrollKnown(image.bytes, classID: classID)
+                outcomes.append(EnrollOutcome(filename: image.filename, result: .success(record), warning: warning))
             } catch let e as DomainError {
                 outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(e)))
             } catch let e as ImageError {
@@ -122,7 +197,7 @@ public struct GalleryService: Sendable {
     /// Replaces a face's embedding and details with the largest face of a new image.
     public func replaceFace(_ id: FaceID, image: [UInt8]) async throws -> FaceRecord {
         guard try await gallery.face(id: id) != nil else { throw DomainError.notFound("no image \(id)") }
-        let (_, face, embedding) = try await recognition.largestFace(image, refuseSpoof: true)
+        let (_, face, embedding) = try await enrollableFace(image)
         let record = try await gallery.replaceFace(id: id, with: newFace(face, embedding, image))
         try await catchUp()
         return record
@@ -132,7 +207,8 @@ public struct GalleryService: Sendable {
 
     public var indexStatus: IndexStatus {
         IndexStatus(count: index.count, dimension: index.dimension, kind: index.kind, recognizer: recognition.recognizer,
-                    position: index.position, capabilities: recognition.capabilities, antiSpoofing: settings.antiSpoofing)
+                    position: index.position, capabilities: recognition.capabilities, antiSpoofing: settings.antiSpoofing,
+                    threshold: try? recognition.galleryThreshold())
     }
 
     /// Drops the index and rebuilds it from the database (the original's reset_index).

@@ -5,13 +5,36 @@ public struct Candidate: Sendable {
     public var person: Person
     public var faceID: FaceID
     public var similarity: Float
+    /// On the 0-100 scale shared by all packs (`Calibration`); nil for an uncalibrated pack.
+    public var confidence: Double?
 }
 
 /// One face of a query image and who it is.
 public struct FaceMatch: Sendable {
     public var face: AnalyzedFace
-    /// Best first; empty when nothing in the gallery is near, or the face is a spoof.
+    /// Best first; empty when nothing in the gallery is near, the face is a spoof, or its
+    /// quality is refused.
     public var candidates: [Candidate]
+    /// Why the face was not searched, when queries filter on quality.
+    public var refusal: QualityShortfall?
+}
+
+/// Every face of an identification, and the threshold its decisions used.
+public struct Identification: Sendable {
+    public var analysis: ImageAnalysis
+    public var matches: [FaceMatch]
+    public var threshold: AppliedThreshold
+}
+
+/// Which detected faces a request wants analysed (CompreFace's det_prob_threshold, a minimum size).
+public struct FaceFilter: Sendable, Equatable {
+    public var minFaceSize: Double?
+    public var minDetectorScore: Double?
+
+    public init(minFaceSize: Double? = nil, minDetectorScore: Double? = nil) {
+        self.minFaceSize = minFaceSize
+        self.minDetectorScore = minDetectorScore
+    }
 }
 
 /// What a face is compared with in a verification.
@@ -23,7 +46,8 @@ public enum VerifyTarget: Sendable {
 public struct Verification: Sendable {
     public var similarity: Float
     public var samePerson: Bool
-    public var threshold: Float
+    public var threshold: AppliedThreshold
+    public var confidence: Double?
 }
 
 /// Detection, identification and verification: analysis on the inference executor, searches on
@@ -50,25 +74,37 @@ public struct RecognitionService: Sendable {
     /// Whether liveness is enforced: anti-spoofing is on and a liveness model is loaded.
     public var enforcesLiveness: Bool { settings.antiSpoofing && analyzer.capabilities.liveness }
 
-    public func analyze(_ image: [UInt8], embed: Bool = true, liveness: Bool = false, attributes: Bool = false) async throws -> ImageAnalysis {
+    public func analyze(_ image: [UInt8], embed: Bool = true, liveness: Bool = false, attributes: Bool = false,
+                        filter: FaceFilter = .init()) async throws -> ImageAnalysis {
         guard !image.isEmpty else { throw ImageError.empty }
-        let options = AnalysisOptions(embed: embed, maxFaces: settings.maxFacesPerImage, liveness: liveness, attributes: attributes)
+        for value in [filter.minFaceSize, filter.minDetectorScore].compactMap({ $0 }) where !value.isFinite {
+            throw DomainError.invalid(code: "invalid_parameter", message: "'min_face_size' and 'det_prob_threshold' must be numbers")
+        }
+        let options = AnalysisOptions(embed: embed, maxFaces: settings.maxFacesPerImage, minFaceSize: filter.minFaceSize ?? 0,
+                                      minDetectorScore: filter.minDetectorScore, liveness: liveness, attributes: attributes)
         return try await executors.inference.run { [analyzer] in try analyzer.analyzeNow(image, options: options) }
     }
 
     /// Faces without embeddings; liveness when asked, or by default when it is enforced.
-    public func detect(_ image: [UInt8], liveness: Bool?, attributes: Bool) async throws -> ImageAnalysis {
-        try await analyze(image, embed: false, liveness: liveness ?? enforcesLiveness, attributes: attributes)
+    public func detect(_ image: [UInt8], liveness: Bool?, attributes: Bool, filter: FaceFilter = .init()) async throws -> ImageAnalysis {
+        try await analyze(image, embed: false, liveness: liveness ?? enforcesLiveness, attributes: attributes, filter: filter)
     }
 
-    /// Every face of the image, largest first, with its `k` best distinct people of at least
-    /// `threshold`. A face found to be a spoof, while anti-spoofing is on, is not searched.
-    public func identify(_ image: [UInt8], k: Int, threshold: Float, liveness: Bool = false,
-                         attributes: Bool = false) async throws -> (ImageAnalysis, [FaceMatch]) {
+    /// The cosine a search of the whole gallery uses, and why.
+    public func galleryThreshold(_ request: ThresholdRequest = .policy) throws -> AppliedThreshold {
+        try ThresholdResolver(recognizer: recognizer, policy: settings.thresholdPolicy).resolve(request, comparisons: index.count)
+    }
+
+    /// Every face of the image, largest first, with its `k` best distinct people at or above
+    /// the threshold. A face found to be a spoof while anti-spoofing is on, or below the query
+    /// quality requirements when they are set, is not searched.
+    public func identify(_ image: [UInt8], k: Int, threshold request: ThresholdRequest = .policy, liveness: Bool = false,
+                         attributes: Bool = false, filter: FaceFilter = .init()) async throws -> Identification {
         guard (1...max(1, settings.searchK)).contains(k) else {
             throw DomainError.invalid(code: "invalid_parameter", message: "'k' must be an integer in 1...\(max(1, settings.searchK))")
         }
-        let analysis = try await analyze(image, liveness: liveness || enforcesLiveness, attributes: attributes)
+        let threshold = try galleryThreshold(request)
+        let analysis = try await analyze(image, liveness: liveness || enforcesLiveness, attributes: attributes, filter: filter)
         var matches: [FaceMatch] = []
         for face in analysis.faces {
             guard let embedding = face.embedding else { continue }
@@ -76,10 +112,17 @@ public struct RecognitionService: Sendable {
                 matches.append(FaceMatch(face: face, candidates: []))
                 continue
             }
-            matches.append(FaceMatch(face: face, candidates: try await topPeople(embedding.vector, k: k, threshold: threshold)))
+            if let required = settings.queryQuality, let quality = face.quality, let shortfall = required.shortfall(quality) {
+                matches.append(FaceMatch(face: face, candidates: [], refusal: shortfall))
+                continue
+            }
+            matches.append(FaceMatch(face: face, candidates: try await topPeople(embedding.vector, k: k, threshold: threshold.cosine)))
         }
-        return (analysis, matches)
+        return Identification(analysis: analysis, matches: matches, threshold: threshold)
     }
+
+    /// On the shared 0-100 scale, when the pack is calibrated.
+    public func confidence(_ similarity: Float) -> Double? { recognizer.calibration?.confidence(at: similarity) }
 
     /// The `k` best distinct people for a vector, each at its best face. Hits are looked up in
     /// one query per round (faces joined to people); a further round, searching four times
@@ -99,7 +142,7 @@ public struct RecognitionService: Sendable {
                 // A face deleted since the search is skipped.
                 guard let (_, person) = found[hit.id], !seenPeople.contains(person.id) else { continue }
                 seenPeople.insert(person.id)
-                candidates.append(Candidate(person: person, faceID: hit.id, similarity: hit.score))
+                candidates.append(Candidate(person: person, faceID: hit.id, similarity: hit.score, confidence: confidence(hit.score)))
                 if candidates.count == k { return candidates }
             }
             guard hits.count == wanted, wanted < index.count else { return candidates }
@@ -120,24 +163,31 @@ public struct RecognitionService: Sendable {
     }
 
     /// Whether the largest face of `image` is the same person as the other image's largest face,
-    /// or as any enrolled face of a person (the best of them counts).
-    public func verify(_ image: [UInt8], against target: VerifyTarget, threshold: Float?) async throws -> Verification {
-        let threshold = threshold ?? recognizer.defaultThreshold
+    /// or as any enrolled face of a person (the best of them counts, so each face is one
+    /// chance for a stranger: the default threshold accounts for them).
+    public func verify(_ image: [UInt8], against target: VerifyTarget, threshold request: ThresholdRequest = .policy) async throws -> Verification {
+        let resolver = ThresholdResolver(recognizer: recognizer, policy: settings.thresholdPolicy)
+        _ = try resolver.resolve(request, comparisons: 1)  // a bad parameter is refused before any work
         let (_, _, first) = try await largestFace(image)
         var best: Float = -1
+        var comparisons = 1
         switch target {
         case let .image(other):
             let (_, _, second) = try await largestFace(other)
             best = first.similarity(to: second) ?? -1
         case let .person(classID):
-            let faces = try await gallery.faces(classID: classID)
-            for face in faces {
-                if let e = try await gallery.embedding(faceID: face.id), let s = first.similarity(to: e) { best = max(best, s) }
+            comparisons = 0
+            for face in try await gallery.faces(classID: classID) {
+                if let e = try await gallery.embedding(faceID: face.id), let s = first.similarity(to: e) {
+                    best = max(best, s)
+                    comparisons += 1
+                }
             }
-            guard best > -1 else {
+            guard comparisons > 0 else {
                 throw DomainError.unprocessable(code: "no_enrolled_face", message: "\(classID) has no face enrolled with \(recognizer.id)")
             }
         }
-        return Verification(similarity: best, samePerson: best >= threshold, threshold: threshold)
+        let threshold = try resolver.resolve(request, comparisons: comparisons)
+        return Verification(similarity: best, samePerson: best >= threshold.cosine, threshold: threshold, confidence: confidence(best))
     }
 }

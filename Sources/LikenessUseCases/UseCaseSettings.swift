@@ -15,6 +15,17 @@ public struct UseCaseSettings: Sendable {
     public var loginFailuresPerPair = 5
     public var loginFailuresPerAddress = 20
     public var tokenLifetimeSeconds = 24 * 3600
+    /// How "same person" is decided when a request does not say: by default at most 1% of
+    /// strangers accepted whatever the gallery's size, by aiming at half of it (a margin for
+    /// the calibration's sampling error; bench/calibrate.sh measures it). Packs without a
+    /// calibration use their default cosine.
+    public var thresholdPolicy: ThresholdPolicy = .identificationRate(0.005)
+    /// What a face must offer to be enrolled.
+    public var enrollmentQuality: QualityRequirements = .enrollment
+    /// When set, query faces below it are reported but not searched.
+    public var queryQuality: QualityRequirements?
+    /// Enrolment warns when a new face is nearer another person than its own.
+    public var warnOnMislabel = true
 
     public init() {}
 }

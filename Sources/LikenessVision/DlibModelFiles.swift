@@ -24,7 +24,8 @@ public struct DlibModelFiles: Sendable, Equatable {
 public enum DlibPack {
     /// dlib's ResNet descriptors are about 1.43 long; its usual Euclidean threshold of 0.6
     /// on them becomes a cosine of about 0.91 once they are unit length.
-    public static let recognizer = RecognizerInfo(id: RecognizerID("dlib_resnet_v1"), dimension: 128, defaultThreshold: 0.91)
+    public static let recognizer = RecognizerInfo(id: RecognizerID("dlib_resnet_v1"), dimension: 128, defaultThreshold: 0.91,
+                                                  calibration: calibration)
     public static let chipSize = 150
     public static let chipPadding = 0.25
 }

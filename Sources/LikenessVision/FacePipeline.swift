@@ -56,15 +56,18 @@ public final class FacePipeline: FaceAnalyzer {
         let attributes = options.attributes ? try attributeEstimator?.attributes(of: faces, in: image, timings: &timings) : nil
         let analyzed = faces.enumerated().map { i, face in
             AnalyzedFace(detection: face, embedding: embeddings.isEmpty ? nil : embeddings[i],
-                         liveness: liveness?[i], attributes: attributes?[i] ?? nil)
+                         liveness: liveness?[i], attributes: attributes?[i] ?? nil,
+                         quality: FaceQualityMeter.measure(face, in: image))
         }
         return ImageAnalysis(width: image.width, height: image.height, faces: analyzed, timings: timings)
     }
 
     /// Largest first (ties broken by position, so the order is deterministic), without faces
-    /// below the minimum size, at most `maxFaces`.
+    /// below the minimum size or detector score, at most `maxFaces`.
     static func select(_ faces: [DetectedFace], options: AnalysisOptions) -> [DetectedFace] {
-        let kept = faces.filter { min($0.box.width, $0.box.height) >= options.minFaceSize }
+        let kept = faces.filter {
+            min($0.box.width, $0.box.height) >= options.minFaceSize && $0.score >= (options.minDetectorScore ?? -.infinity)
+        }
         let sorted = kept.sorted { a, b in
             if a.box.area != b.box.area { return a.box.area > b.box.area }
             if a.box.x != b.box.x { return a.box.x < b.box.x }

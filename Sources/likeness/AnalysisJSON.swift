@@ -20,6 +20,14 @@ enum AnalysisJSON {
             fields.append(("age", .number(Double(a.age))))
             fields.append(("gender", .string(a.gender.rawValue)))
         }
+        if let q = face.quality {
+            var quality: [(String, JSON)] = [("overall", rounded(q.overall)), ("size", rounded(q.size, 10)),
+                                             ("sharpness", rounded(q.sharpness, 10)), ("brightness", rounded(q.brightness))]
+            for (name, value) in [("yaw", q.yaw), ("pitch", q.pitch), ("roll", q.roll)] {
+                if let value { quality.append((name, rounded(value, 10))) }
+            }
+            fields.append(("quality", .object(quality)))
+        }
         if withEmbedding, let e = face.embedding {
             fields.append(("embedding", .array(e.vector.map { .number(Double($0)) })))
         }

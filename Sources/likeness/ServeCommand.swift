@@ -6,6 +6,7 @@ import LikenessCore
 import LikenessIndex
 import LikenessServer
 import LikenessStore
+import LikenessUseCases
 import LikenessVision
 import Logging
 import ServiceLifecycle
@@ -41,6 +42,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Check liveness on queries and enrolment, reporting spoofs ($ENABLE_ANTI_SPOOFING; default false).") var antiSpoofing: Bool?
     @Option(help: "Liveness score below which a face is a spoof ($ANTI_SPOOFING_THRESHOLD; default: the pack's, 0.7).") var antiSpoofingThreshold: Double?
 
+    @Option(help: "Share of strangers a search aims to accept, whatever the gallery's size ($LIKENESS_FALSE_POSITIVE_IDENTIFICATION_RATE; default 0.005, which keeps the measured rate under 1%).")
+    var falsePositiveIdentificationRate: Double?
+    @Option(help: "A fixed false match rate per compared face instead ($LIKENESS_FALSE_MATCH_RATE).") var falseMatchRate: Double?
+    @Option(help: "A fixed cosine of the pack instead, the original's behaviour ($LIKENESS_MATCH_THRESHOLD).") var matchThreshold: Double?
+    @Option(help: "Enrolment: smallest face side in pixels ($LIKENESS_MIN_FACE_SIZE; default 40).") var minFaceSize: Double?
+    @Option(help: "Enrolment: least sharpness, variance of the Laplacian ($LIKENESS_MIN_SHARPNESS; default 15).") var minSharpness: Double?
+    @Option(help: "Enrolment: most yaw, degrees ($LIKENESS_MAX_YAW; default 45).") var maxYaw: Double?
+    @Option(help: "Enrolment: most pitch, degrees ($LIKENESS_MAX_PITCH; default 35).") var maxPitch: Double?
+    @Option(help: "Enrolment: least detector score, on the detector's scale ($LIKENESS_MIN_DETECTOR_SCORE; default none).") var minDetectorScore: Double?
+    @Option(help: "Queries: faces below the enrolment requirements are reported, not searched ($LIKENESS_QUERY_QUALITY_FILTER; default false).")
+    var queryQualityFilter: Bool?
+
     /// The flags given, under their settings' keys (the JSON file's keys).
     var flags: [String: String] {
         let given: [(String, String?)] = [
@@ -52,6 +65,11 @@ struct ServeCommand: AsyncParsableCommand {
             ("trusted_proxies", trustedProxies), ("max_connections", maxConnections.map(String.init)),
             ("idle_timeout", idleTimeout.map(String.init)), ("tls_cert", tlsCert), ("tls_key", tlsKey), ("pack", pack),
             ("anti_spoofing", antiSpoofing.map { String($0) }), ("anti_spoofing_threshold", antiSpoofingThreshold.map { String($0) }),
+            ("false_positive_identification_rate", falsePositiveIdentificationRate.map { String($0) }),
+            ("false_match_rate", falseMatchRate.map { String($0) }), ("match_threshold", matchThreshold.map { String($0) }),
+            ("min_face_size", minFaceSize.map { String($0) }), ("min_sharpness", minSharpness.map { String($0) }),
+            ("max_yaw", maxYaw.map { String($0) }), ("max_pitch", maxPitch.map { String($0) }),
+            ("min_detector_score", minDetectorScore.map { String($0) }), ("query_quality_filter", queryQualityFilter.map { String($0) }),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
     }
@@ -84,6 +102,15 @@ struct ServeCommand: AsyncParsableCommand {
         server.tlsPrivateKeyPath = settings.string("tls_key")
         server.idleTimeoutSeconds = try settings.int("idle_timeout", default: server.idleTimeoutSeconds, range: 1...86400)
         server.jwtSecret = try jwtSecret(settings.string("jwt_secret"), dataDir: data)
+        server.thresholdPolicy = try thresholdPolicy(settings)
+        var quality = QualityRequirements.enrollment
+        quality.minSize = try settings.double("min_face_size") ?? quality.minSize
+        quality.minSharpness = try settings.double("min_sharpness") ?? quality.minSharpness
+        quality.maxYaw = try settings.double("max_yaw") ?? quality.maxYaw
+        quality.maxPitch = try settings.double("max_pitch") ?? quality.maxPitch
+        quality.minDetectorScore = try settings.double("min_detector_score") ?? quality.minDetectorScore
+        server.enrollmentQuality = quality
+        server.queryQuality = try settings.bool("query_quality_filter") ? quality : nil
 
         let models = settings.string("model_dir") ?? data + "/models"
         let database = settings.string("database_url") ?? "sqlite://\(data)/likeness.db"
@@ -107,6 +134,9 @@ struct ServeCommand: AsyncParsableCommand {
                                 snapshotPath: "\(data)/index-\(recognizer.id.rawValue).snapshot", logger: logger),
             source: store)
         logger.info("index ready", metadata: ["faces": "\(index.count)", "kind": "\(index.kind)", "position": "\(index.position)"])
+        if recognizer.calibration == nil, server.thresholdPolicy != .cosine(recognizer.defaultThreshold) {
+            logger.warning("the pack \(installed.pack.name) has no calibration: matches use its default cosine \(recognizer.defaultThreshold)")
+        }
 
         let app = try await buildApplication(configuration: server,
                                          services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index),
@@ -121,6 +151,25 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger))
         try await group.run()
         logger.info("stopped")
+    }
+
+    /// One of three ways to decide "same person"; giving more than one is an error.
+    private func thresholdPolicy(_ settings: Settings) throws -> ThresholdPolicy {
+        let fpir = try settings.double("false_positive_identification_rate")
+        let fmr = try settings.double("false_match_rate")
+        let cosine = try settings.double("match_threshold")
+        guard [fpir, fmr, cosine].compactMap({ $0 }).count <= 1 else {
+            throw ValidationError("give one of --false-positive-identification-rate, --false-match-rate and --match-threshold")
+        }
+        for (key, rate) in [("false_positive_identification_rate", fpir), ("false_match_rate", fmr)] {
+            if let rate, !(rate > 0 && rate < 1) { throw ValidationError("\(Settings.names(key)) = \(rate) must lie between 0 and 1") }
+        }
+        if let cosine {
+            guard (-1...1).contains(cosine) else { throw ValidationError("\(Settings.names("match_threshold")) = \(cosine) must lie in -1...1") }
+            return .cosine(Float(cosine))
+        }
+        if let fmr { return .falseMatchRate(fmr) }
+        return .identificationRate(fpir ?? 0.005)
     }
 
     /// The token key: configured (at least 32 bytes), or generated once and kept in the data

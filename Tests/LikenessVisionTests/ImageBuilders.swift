@@ -66,4 +66,59 @@ enum ImageBuilders {
         }
         return Image(width: h, height: w, bgr: out)
     }
+
+    /// A box blur of the given radius, run three times (close to a Gaussian): an out-of-focus copy.
+    static func blurred(_ image: Image, radius: Int) -> Image {
+        var bgr = image.bgr.map(Int.init)
+        let w = image.width, h = image.height
+        for _ in 0..<3 {
+            for (count, step, lines, lineStep) in [(w, 3, h, w * 3), (h, w * 3, w, 3)] {
+                var out = bgr
+                for line in 0..<lines {
+                    for channel in 0..<3 {
+                        let base = line * lineStep + channel
+                        for i in 0..<count {
+                            var sum = 0, n = 0
+                            for j in max(0, i - radius)...min(count - 1, i + radius) {
+                                sum += bgr[base + j * step]
+                                n += 1
+                            }
+                            out[base + i * step] = sum / n
+                        }
+                    }
+                }
+                bgr = out
+            }
+        }
+        return Image(width: w, height: h, bgr: bgr.map { UInt8($0) })
+    }
+
+    /// The image shrunk by an integer factor, each output pixel the mean of its block.
+    static func shrunk(_ image: Image, by factor: Int) -> Image {
+        let w = image.width / factor, h = image.height / factor
+        var out = [UInt8](repeating: 0, count: w * h * 3)
+        for y in 0..<h {
+            for x in 0..<w {
+                for c in 0..<3 {
+                    var sum = 0
+                    for dy in 0..<factor {
+                        for dx in 0..<factor { sum += Int(image.bgr[((y * factor + dy) * image.width + x * factor + dx) * 3 + c]) }
+                    }
+                    out[(y * w + x) * 3 + c] = UInt8(sum / (factor * factor))
+                }
+            }
+        }
+        return Image(width: w, height: h, bgr: out)
+    }
+
+    /// A rectangle of the image.
+    static func cropped(_ image: Image, x: Int, y: Int, width: Int, height: Int) -> Image {
+        var out: [UInt8] = []
+        out.reserveCapacity(width * height * 3)
+        for row in y..<(y + height) {
+            let start = (row * image.width + x) * 3
+            out += image.bgr[start..<(start + width * 3)]
+        }
+        return Image(width: width, height: height, bgr: out)
+    }
 }

@@ -132,11 +132,15 @@ struct LegacyController: Sendable {
     @Sendable func faceQuery(_ request: Request, context: Context) async throws -> QueryDTO {
         let started = ContinuousClock.now
         let form = try await MultipartForm.read(request, limit: maxUploadBytes)
-        let threshold = try form.float("threshold") ?? recognition.recognizer.defaultThreshold
+        // `threshold` keeps the original's meaning, the pack's raw cosine; without it the
+        // server's calibrated policy decides.
         let demographics = form.bool("include_demographics")
-        let (_, matches) = try await recognition.identify(try form.image(limit: maxUploadBytes), k: 1, threshold: threshold,
-                                                          attributes: demographics)
+        let result = try await recognition.identify(try form.image(limit: maxUploadBytes), k: 1,
+                                                    threshold: try form.float("threshold").map(ThresholdRequest.cosine) ?? .policy,
+                                                    attributes: demographics)
+        let matches = result.matches
         guard !matches.isEmpty else { throw APIError.noFace }
+        if let refusal = matches[0].refusal { throw APIError(.unprocessableContent, "face_quality", "\(refusal.reason): \(refusal.message)") }
         let checked = recognition.enforcesLiveness
         let faces = matches.map { m in
             FaceResultDTO(box: FaceBoxDTO(m.face.detection).box, similarity: m.candidates.first.map { rounded($0.similarity) },
@@ -149,15 +153,16 @@ struct LegacyController: Sendable {
         let spoof = checked && matches[0].face.liveness?.isReal == false
         return QueryDTO(similarity: top.similarity, person_info: top.person_info,
                         message: spoof ? "spoof" : top.person_info == nil ? "unknown" : "match",
-                        processing_time: seconds(since: started), threshold: rounded(threshold),
+                        processing_time: seconds(since: started), threshold: rounded(result.threshold.cosine),
                         recognizer: recognition.recognizer.id.rawValue, faces: faces)
     }
 
     @Sendable func faceQueryTop5(_ request: Request, context: Context) async throws -> Top5DTO {
         let started = ContinuousClock.now
         let form = try await MultipartForm.read(request, limit: maxUploadBytes)
+        // The original listed the five nearest whatever their similarity.
         let threshold = try form.float("threshold") ?? -1
-        let (_, matches) = try await recognition.identify(try form.image(limit: maxUploadBytes), k: 5, threshold: threshold)
+        let matches = try await recognition.identify(try form.image(limit: maxUploadBytes), k: 5, threshold: .cosine(threshold)).matches
         guard !matches.isEmpty else { throw APIError.noFace }
         let faces = matches.map { m in
             FaceResultDTO(box: FaceBoxDTO(m.face.detection).box, similarity: nil, person_info: nil,
@@ -172,7 +177,7 @@ struct LegacyController: Sendable {
             throw APIError.badRequest("class_id_required", "the field 'class_id' is required")
         }
         // The original created the class on first use when a name came with it.
-        let (record, _) = try await gallery.enroll(try form.image(limit: maxUploadBytes), classID: classID,
+        let (record, _, _) = try await gallery.enroll(try form.image(limit: maxUploadBytes), classID: classID,
                                                    createAs: form.string("name"), info: form.string("info") ?? "")
         return EditedResponse(status: .created, response: MessageDTO(message: "embedding added", class_id: record.classID, image_id: String(record.id)))
     }

@@ -65,7 +65,7 @@ struct PeopleController: Sendable {
     }
 
     @Sendable func faces(_ request: Request, context: Context) async throws -> [FaceRecordDTO] {
-        try await gallery.faces(of: try classIDParameter(context)).map(FaceRecordDTO.init)
+        try await gallery.facesWithWarnings(of: try classIDParameter(context)).map { FaceRecordDTO($0, warning: $1) }
     }
 
     @Sendable func face(_ request: Request, context: Context) async throws -> FaceRecordDTO {
@@ -87,7 +87,7 @@ struct PeopleController: Sendable {
         let results = outcomes.map { outcome -> EnrollResult in
             switch outcome.result {
             case let .success(record):
-                return EnrollResult(filename: outcome.filename, status: "enrolled", face: FaceRecordDTO(record), error: nil)
+                return EnrollResult(filename: outcome.filename, status: "enrolled", face: FaceRecordDTO(record, warning: outcome.warning), error: nil)
             case let .failure(reason):
                 let e = APIError.from(reason)
                 return EnrollResult(filename: outcome.filename, status: "rejected", face: nil, error: ErrorBody(code: e.code, message: e.message))

@@ -20,6 +20,7 @@ struct RecognitionController: Sendable {
         var name: String
         var info: String
         var similarity: Double
+        var confidence: Double?
         var image_id: Int64
     }
 
@@ -28,12 +29,15 @@ struct RecognitionController: Sendable {
         var face: FaceBoxDTO
         /// True when anti-spoofing is on and the face failed it: it was not searched.
         var spoof: Bool?
+        /// Set when queries filter on quality and the face fell short: it was not searched.
+        var quality_refusal: QualityRefusalDTO?
         var matches: [MatchDTO]
-        enum CodingKeys: String, CodingKey { case spoof, matches }
+        enum CodingKeys: String, CodingKey { case spoof, quality_refusal, matches }
 
-        init(face: FaceBoxDTO, spoof: Bool?, matches: [MatchDTO]) {
+        init(face: FaceBoxDTO, spoof: Bool?, refusal: QualityShortfall?, matches: [MatchDTO]) {
             self.face = face
             self.spoof = spoof
+            self.quality_refusal = refusal.map(QualityRefusalDTO.init)
             self.matches = matches
         }
 
@@ -41,6 +45,7 @@ struct RecognitionController: Sendable {
             face = try FaceBoxDTO(from: decoder)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             spoof = try c.decodeIfPresent(Bool.self, forKey: .spoof)
+            quality_refusal = try c.decodeIfPresent(QualityRefusalDTO.self, forKey: .quality_refusal)
             matches = try c.decode([MatchDTO].self, forKey: .matches)
         }
 
@@ -48,6 +53,7 @@ struct RecognitionController: Sendable {
             try face.encode(to: encoder)
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encodeIfPresent(spoof, forKey: .spoof)
+            try c.encodeIfPresent(quality_refusal, forKey: .quality_refusal)
             try c.encode(matches, forKey: .matches)
         }
     }
@@ -56,7 +62,9 @@ struct RecognitionController: Sendable {
         var faces: [IdentifiedFace]
         var liveness_available: Bool
         var attributes_available: Bool
+        /// The cosine applied (the pack's scale); `threshold_applied` says why.
         var threshold: Double
+        var threshold_applied: ThresholdDTO
         var recognizer: String
         var processing_time: Double
         var timings_ms: [String: Double]
@@ -74,8 +82,10 @@ struct RecognitionController: Sendable {
 
     struct VerifyDTO: ResponseCodable {
         var similarity: Double
+        var confidence: Double?
         var same_person: Bool
         var threshold: Double
+        var threshold_applied: ThresholdDTO
         var recognizer: String
         var processing_time: Double
     }
@@ -83,21 +93,23 @@ struct RecognitionController: Sendable {
     @Sendable func identify(_ request: Request, context: Context) async throws -> IdentifyDTO {
         let started = ContinuousClock.now
         let form = try await MultipartForm.read(request, limit: maxUploadBytes)
-        let threshold = try form.float("threshold") ?? recognition.recognizer.defaultThreshold
         // The range (1 to SEARCH_K) is the use case's to check.
         let k = try intParameter(form.string("k"), "k", default: 5, range: Int.min...Int.max)
-        let (analysis, matches) = try await recognition.identify(try form.image(limit: maxUploadBytes), k: k, threshold: threshold,
-                                                                 liveness: form.bool("liveness"), attributes: form.bool("attributes"))
-        let faces = matches.map { m in
+        let result = try await recognition.identify(try form.image(limit: maxUploadBytes), k: k, threshold: try thresholdRequest(form),
+                                                    liveness: form.bool("liveness"), attributes: form.bool("attributes"),
+                                                    filter: try faceFilter(form))
+        let faces = result.matches.map { m in
             IdentifiedFace(face: FaceBoxDTO(m.face), spoof: recognition.enforcesLiveness ? m.face.liveness?.isReal == false : nil,
+                           refusal: m.refusal,
                            matches: m.candidates.map {
                                MatchDTO(class_id: $0.person.classID, name: $0.person.name, info: $0.person.info,
-                                        similarity: rounded($0.similarity), image_id: $0.faceID)
+                                        similarity: rounded($0.similarity), confidence: $0.confidence.map(tenth), image_id: $0.faceID)
                            })
         }
         return IdentifyDTO(faces: faces, liveness_available: recognition.capabilities.liveness,
-                           attributes_available: recognition.capabilities.attributes, threshold: rounded(threshold),
-                           recognizer: recognition.recognizer.id.rawValue, processing_time: seconds(since: started), timings_ms: timings(analysis))
+                           attributes_available: recognition.capabilities.attributes, threshold: rounded(result.threshold.cosine),
+                           threshold_applied: ThresholdDTO(result.threshold), recognizer: recognition.recognizer.id.rawValue,
+                           processing_time: seconds(since: started), timings_ms: timings(result.analysis))
     }
 
     @Sendable func detect(_ request: Request, context: Context) async throws -> DetectDTO {
@@ -105,7 +117,7 @@ struct RecognitionController: Sendable {
         let form = try await MultipartForm.read(request, limit: maxUploadBytes)
         let analysis = try await recognition.detect(try form.image(limit: maxUploadBytes),
                                                     liveness: form.optionalBool("liveness"),
-                                                    attributes: form.bool("attributes"))
+                                                    attributes: form.bool("attributes"), filter: try faceFilter(form))
         return DetectDTO(width: analysis.width, height: analysis.height, faces: analysis.faces.map { FaceBoxDTO($0) },
                          liveness_available: recognition.capabilities.liveness, attributes_available: recognition.capabilities.attributes,
                          processing_time: seconds(since: started), timings_ms: timings(analysis))
@@ -125,9 +137,27 @@ struct RecognitionController: Sendable {
         } else {
             throw APIError.badRequest("second_required", "send a second image as 'file2', or a 'class_id' to verify against")
         }
-        let result = try await recognition.verify(image, against: target, threshold: try form.float("threshold"))
-        return VerifyDTO(similarity: rounded(result.similarity), same_person: result.samePerson, threshold: rounded(result.threshold),
+        let result = try await recognition.verify(image, against: target, threshold: try thresholdRequest(form))
+        return VerifyDTO(similarity: rounded(result.similarity), confidence: result.confidence.map(tenth), same_person: result.samePerson,
+                         threshold: rounded(result.threshold.cosine), threshold_applied: ThresholdDTO(result.threshold),
                          recognizer: recognition.recognizer.id.rawValue, processing_time: seconds(since: started))
+    }
+
+    /// `threshold` (a raw cosine of the pack) or `min_confidence` (0-100), not both; neither
+    /// leaves the decision to the server's policy.
+    private func thresholdRequest(_ form: MultipartForm) throws -> ThresholdRequest {
+        let cosine = try form.float("threshold"), confidence = try form.double("min_confidence")
+        switch (cosine, confidence) {
+        case (nil, nil): return .policy
+        case let (cosine?, nil): return .cosine(cosine)
+        case let (nil, confidence?): return .minConfidence(confidence)
+        case (_?, _?): throw APIError.badRequest("invalid_parameter", "send 'threshold' or 'min_confidence', not both")
+        }
+    }
+
+    /// `det_prob_threshold` (the detector's own score scale) and `min_face_size` (pixels).
+    private func faceFilter(_ form: MultipartForm) throws -> FaceFilter {
+        FaceFilter(minFaceSize: try form.double("min_face_size"), minDetectorScore: try form.double("det_prob_threshold"))
     }
 }
 

@@ -83,9 +83,13 @@ struct MultipartForm: Sendable {
         self[name].flatMap { String(validating: $0.data, as: UTF8.self) }?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func float(_ name: String) throws -> Float? {
+    func float(_ name: String) throws -> Float? { try double(name).map(Float.init) }
+
+    func double(_ name: String) throws -> Double? {
         guard let text = string(name), !text.isEmpty else { return nil }
-        guard let value = Float(text), value.isFinite else { throw APIError.badRequest("invalid_parameter", "'\(name)' must be a number") }
+        guard let value = Double(text), value.isFinite, Float(value).isFinite else {
+            throw APIError.badRequest("invalid_parameter", "'\(name)' must be a number")
+        }
         return value
     }
 

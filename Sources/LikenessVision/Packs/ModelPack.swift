@@ -80,9 +80,13 @@ public struct ModelPack: Codable, Sendable, Equatable {
         /// Cosine similarity at or above which two faces are the same person.
         public var threshold: Float
         public var batch: Bool?
+        /// Fitted by bench/calibrate.py for this detector and recognizer together.
+        public var calibration: Calibration?
 
         public init(type: RecognizerType, id: String, model: File, inputSize: Int? = nil, embeddingSize: Int,
-                    normalization: PixelNormalization? = nil, threshold: Float, batch: Bool? = nil) {
+                    normalization: PixelNormalization? = nil, threshold: Float, batch: Bool? = nil,
+                    calibration: Calibration? = nil) {
+            self.calibration = calibration
             self.type = type
             self.id = id
             self.model = model

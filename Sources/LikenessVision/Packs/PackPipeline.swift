@@ -32,7 +32,8 @@ extension FacePipeline {
                                             options: .init(upsample: d.upsample ?? 1))
         }
         let r = pack.recognizer
-        let info = RecognizerInfo(id: RecognizerID(r.id), dimension: r.embeddingSize, defaultThreshold: r.threshold)
+        let info = RecognizerInfo(id: RecognizerID(r.id), dimension: r.embeddingSize, defaultThreshold: r.threshold,
+                                  calibration: r.calibration)
         let embedder: any FaceEmbedder
         switch r.type {
         case .arcface:
