@@ -150,7 +150,7 @@ let package = Package(
         ),
         .testTarget(name: "LikenessStoreTests", dependencies: ["LikenessStore", "LikenessIndex", "LikenessCore", "LikenessTestSupport"]),
         .testTarget(name: "LikenessIndexTests", dependencies: ["LikenessIndex", "LikenessCore", "CKernels", "LikenessTestSupport"]),
-        .testTarget(name: "LikenessVisionTests", dependencies: ["LikenessVision", "LikenessCore"]),
+        .testTarget(name: "LikenessVisionTests", dependencies: ["LikenessVision", "LikenessCore", "LikenessTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,6 +5,7 @@ import LikenessCore
 import LikenessIndex
 import LikenessServer
 import LikenessStore
+import LikenessTestSupport
 import LikenessVision
 import Testing
 
@@ -146,6 +147,93 @@ import Testing
             let status = try object(try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))
             #expect(status["liveness_available"] as? Bool == true && status["attributes_available"] as? Bool == false)
             #expect(status["recognizer"] as? String == "mobilefacenet_128")
+        }
+    }
+
+    /// Calibrated decisions, quality refusals and mislabel warnings on the dlib pack, SQLite
+    /// and the real index: answers say which threshold applied and why; a blurred photo and
+    /// a tiny face are not enrolled; Obama enrolled as Biden is flagged, at enrolment and in
+    /// Biden's face list.
+    @Test(.enabled(if: available, "../shared/faces is absent"))
+    func calibrationQualityAndMislabels() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-live-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pipeline = try FacePipeline.dlib(modelDirectory: Self.models)
+        let store = try SQLStore(url: .sqlite(path: dir + "/likeness.db"))
+        let index = try LiveIndex(loader: IndexLoader(recognizer: pipeline.recognizer.id, dimension: 128, snapshotPath: dir + "/index.snapshot"),
+                                  source: store)
+        var configuration = ServerConfiguration()
+        configuration.bcryptCost = 4
+        let app = try await buildApplication(configuration: configuration,
+                                         services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index))
+        let obamaDir = Self.shared.appendingPathComponent("face_recognition/knn_examples/train/obama").path
+        let obama = try FileManager.default.contentsOfDirectory(atPath: obamaDir).sorted().map { try bytes("train/obama/\($0)") }
+        let biden = try bytes("train/biden/biden.jpg")
+        let sharp = try ImageDecoder().decode(try bytes("test/obama1.jpg"))
+
+        try await app.test(.router) { client in
+            let (_, oper, viewer) = try await tokens(client)
+            for person in ["obama", "biden"] {
+                _ = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                             body: ByteBuffer(string: "{\"class_id\": \"\(person)\", \"name\": \"\(person)\"}"))
+            }
+            func enroll(_ person: String, _ image: [UInt8]) async throws -> TestResponse {
+                try await client.execute(uri: "/v1/people/\(person)/faces", method: .post, headers: Multipart.headers(oper),
+                                         body: Multipart.body([("file", image)]))
+            }
+            for image in obama.prefix(2) { #expect(try await enroll("obama", image).status == .created) }
+            let first = try await enroll("biden", biden)
+            #expect(first.status == .created)
+            let firstFace = try #require((try object(first)["results"] as? [[String: Any]])?.first?["face"] as? [String: Any])
+            #expect(firstFace["warning"] == nil)
+
+            // Quality: blurred and tiny copies of a sharp photo are refused with the reason.
+            // Its face is about 390 px wide: a blur of radius 12 is about 3.5 px at the 112 px measure.
+            let blurred = try await enroll("obama", ImageEdits.png(ImageEdits.blurred(sharp, radius: 12)))
+            #expect(blurred.status == .unprocessableContent && errorCode(blurred) == "face_quality", "\(blurred.status) \(String(buffer: blurred.body))")
+            #expect(((try object(blurred)["error"] as? [String: Any])?["message"] as? String)?.contains("blurred") == true)
+            let detect = try object(try await client.execute(uri: "/v1/detect", method: .post, headers: Multipart.headers(viewer),
+                                                             body: Multipart.body([("file", try bytes("test/obama1.jpg"))])))
+            let quality = try #require((detect["faces"] as? [[String: Any]])?.first?["quality"] as? [String: Any])
+            #expect((quality["overall"] as? Double ?? 0) > 0.3 && quality["sharpness"] is Double && quality["yaw"] is Double)
+
+            // Obama enrolled as Biden: enrolled, with a warning naming Obama.
+            let mislabelled = try await enroll("biden", try bytes("test/obama1.jpg"))
+            #expect(mislabelled.status == .created)
+            let warning = try #require(((try object(mislabelled)["results"] as? [[String: Any]])?.first?["face"] as? [String: Any])?["warning"]
+                as? [String: Any])
+            #expect(warning["code"] as? String == "closer_to_another_person" && warning["other_class_id"] as? String == "obama")
+            let listed = try await client.execute(uri: "/v1/people/biden/faces", method: .get, headers: auth(viewer))
+            let faces = try #require(try JSONSerialization.jsonObject(with: Data(listed.body.readableBytesView)) as? [[String: Any]])
+            #expect(faces.count == 2 && faces.filter { $0["warning"] != nil }.count >= 1)
+
+            // The answer names the threshold: calibrated, over the 4 enrolled faces. The probe
+            // is an Obama photo not enrolled.
+            let probe = [UInt8](try Data(contentsOf: Self.shared.appendingPathComponent("face_recognition/obama-480p.jpg")))
+            // The answer names the threshold: calibrated, over the 4 enrolled faces.
+            let identify = try object(try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+                                                               body: Multipart.body([("file", probe)])))
+            let applied = try #require(identify["threshold_applied"] as? [String: Any])
+            #expect(applied["basis"] as? String == "false_positive_identification_rate" && applied["comparisons"] as? Int == 4)
+            #expect(identify["threshold"] as? Double == applied["cosine"] as? Double)
+            let match = try #require(((identify["faces"] as? [[String: Any]])?.first?["matches"] as? [[String: Any]])?.first)
+            #expect(match["class_id"] as? String == "obama" && (match["confidence"] as? Double ?? 0) > 40)
+            // A cosine in the request is the pack's raw scale, as in the original.
+            let raw = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
+                                                          body: Multipart.body([("file", probe), ("threshold", "0.99")])))
+            let similarity = try #require(match["similarity"] as? Double)
+            #expect(raw["threshold"] as? Double == 0.99 && raw["message"] as? String == (similarity >= 0.99 ? "match" : "unknown"))
+            let confident = try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+                                                     body: Multipart.body([("file", probe), ("min_confidence", "100")]))
+            #expect(((try object(confident)["threshold_applied"] as? [String: Any])?["basis"] as? String) == "request_min_confidence")
+            let both = try await client.execute(uri: "/v1/verify", method: .post, headers: Multipart.headers(viewer),
+                                                body: Multipart.body([("file", probe), ("class_id", "obama"),
+                                                                      ("threshold", "0.5"), ("min_confidence", "50")]))
+            #expect(both.status == .badRequest)
+            let verify = try object(try await client.execute(uri: "/v1/verify", method: .post, headers: Multipart.headers(viewer),
+                                                             body: Multipart.body([("file", probe), ("class_id", "obama")])))
+            #expect(verify["same_person"] as? Bool == true && (verify["threshold_applied"] as? [String: Any])?["comparisons"] as? Int == 2)
         }
     }
 }

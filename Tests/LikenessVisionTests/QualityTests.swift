@@ -1,4 +1,5 @@
 import LikenessCore
+import LikenessTestSupport
 import LikenessVision
 import Testing
 
@@ -32,15 +33,18 @@ struct QualityTests {
     func blurredCopyIsRefused(pack: String) throws {
         let image = try decoded("face_recognition/obama-480p.jpg")
         let sharp = try largestQuality(image, pack)
-        let blurred = try largestQuality(ImageBuilders.blurred(image, radius: 4), pack)
+        let blurred = try largestQuality(ImageEdits.blurred(image, radius: 4), pack)
         #expect(blurred.sharpness < sharp.sharpness / 5, "\(sharp.sharpness) -> \(blurred.sharpness)")
         #expect(QualityRequirements.enrollment.shortfall(blurred)?.reason == "blurred", "\(blurred)")
         #expect(blurred.overall < sharp.overall)
+        // Through PNG encoding and the decoder, the same.
+        let viaPNG = try pipeline(pack).analyzeNow(ImageEdits.png(ImageEdits.blurred(image, radius: 4)), options: AnalysisOptions(embed: false))
+        #expect(viaPNG.faces.first?.quality == blurred)
     }
 
     /// Obama's face shrunk to about 25 pixels: YuNet still finds it, too small to enrol.
     @Test func tinyFaceIsRefused() throws {
-        let image = ImageBuilders.shrunk(try decoded("face_recognition/obama-480p.jpg"), by: 6)
+        let image = ImageEdits.shrunk(try decoded("face_recognition/obama-480p.jpg"), by: 6)
         let q = try largestQuality(image, "yunet-mobilefacenet")
         #expect(q.size < 40, "\(q)")
         #expect(QualityRequirements.enrollment.shortfall(q)?.reason == "too_small", "\(q)")
