@@ -18,23 +18,35 @@ import Testing
         ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("data/models").path
 
+    static func temporaryDirectory() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-live-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// The server on a real pipeline, with a SQLite store and an index in `dataDirectory`.
+    static func liveApp(_ pipeline: FacePipeline, dataDirectory dir: String,
+                        configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> some ApplicationProtocol {
+        let store = try SQLStore(url: .sqlite(path: dir + "/likeness.db"))
+        let index = try LiveIndex(loader: IndexLoader(recognizer: pipeline.recognizer.id, dimension: pipeline.recognizer.dimension,
+                                                      snapshotPath: dir + "/index.snapshot"),
+                                  source: store)
+        var configuration = ServerConfiguration()
+        configuration.bcryptCost = 4
+        configure(&configuration)
+        return try await buildApplication(configuration: configuration,
+                                          services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index))
+    }
+
     func bytes(_ relative: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: Self.shared.appendingPathComponent("face_recognition/knn_examples/" + relative)))
     }
 
     @Test(.enabled(if: available, "../shared/faces is absent"))
     func knnExamplesEndToEnd() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-live-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let pipeline = try FacePipeline.dlib(modelDirectory: Self.models)
-        let store = try SQLStore(url: .sqlite(path: dir + "/likeness.db"))
-        let index = try LiveIndex(loader: IndexLoader(recognizer: pipeline.recognizer.id, dimension: 128, snapshotPath: dir + "/index.snapshot"),
-                                  source: store)
-        var configuration = ServerConfiguration()
-        configuration.bcryptCost = 4
-        let app = try await buildApplication(configuration: configuration,
-                                         services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index))
+        let app = try await Self.liveApp(try FacePipeline.dlib(modelDirectory: Self.models), dataDirectory: dir)
         let train = ["alex_lacamoire": ["img1.jpg"], "biden": ["biden.jpg", "biden2.jpg"], "kit_harington": ["john1.jpeg", "john2.jpeg"],
                      "obama": try FileManager.default.contentsOfDirectory(atPath: Self.shared.appendingPathComponent("face_recognition/knn_examples/train/obama").path).sorted(),
                      "rose_leslie": try FileManager.default.contentsOfDirectory(atPath: Self.shared.appendingPathComponent("face_recognition/knn_examples/train/rose_leslie").path).sorted()]
@@ -94,22 +106,15 @@ import Testing
     /// prints and screens are neither enrolled nor matched, and the results say why.
     @Test(.enabled(if: available, "../shared/faces is absent"))
     func antiSpoofingWithAnONNXPack() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-live-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let packText = try String(contentsOf: repo.appendingPathComponent("bench/packs/yunet-mobilefacenet.json"), encoding: .utf8)
             .replacingOccurrences(of: "../../../shared/models/", with: Self.shared.deletingLastPathComponent().path + "/models/")
         try packText.write(toFile: dir + "/pack.json", atomically: true, encoding: .utf8)
-        let pipeline = try FacePipeline.load(try InstalledPack.read(path: dir + "/pack.json"))
-        let store = try SQLStore(url: .sqlite(path: dir + "/likeness.db"))
-        let index = try LiveIndex(loader: IndexLoader(recognizer: pipeline.recognizer.id, dimension: 128, snapshotPath: dir + "/index.snapshot"),
-                                  source: store)
-        var configuration = ServerConfiguration()
-        configuration.bcryptCost = 4
-        configuration.antiSpoofing = true
-        let app = try await buildApplication(configuration: configuration,
-                                         services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index))
+        let app = try await Self.liveApp(try FacePipeline.load(try InstalledPack.read(path: dir + "/pack.json")), dataDirectory: dir) {
+            $0.antiSpoofing = true
+        }
         @Sendable func photo(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: Self.shared.appendingPathComponent("spoof/" + name))) }
         try await app.test(.router) { client in
             let (_, oper, viewer) = try await tokens(client)
@@ -156,17 +161,9 @@ import Testing
     /// Biden's face list.
     @Test(.enabled(if: available, "../shared/faces is absent"))
     func calibrationQualityAndMislabels() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-live-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let pipeline = try FacePipeline.dlib(modelDirectory: Self.models)
-        let store = try SQLStore(url: .sqlite(path: dir + "/likeness.db"))
-        let index = try LiveIndex(loader: IndexLoader(recognizer: pipeline.recognizer.id, dimension: 128, snapshotPath: dir + "/index.snapshot"),
-                                  source: store)
-        var configuration = ServerConfiguration()
-        configuration.bcryptCost = 4
-        let app = try await buildApplication(configuration: configuration,
-                                         services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index))
+        let app = try await Self.liveApp(try FacePipeline.dlib(modelDirectory: Self.models), dataDirectory: dir)
         let obamaDir = Self.shared.appendingPathComponent("face_recognition/knn_examples/train/obama").path
         let obama = try FileManager.default.contentsOfDirectory(atPath: obamaDir).sorted().map { try bytes("train/obama/\($0)") }
         let biden = try bytes("train/biden/biden.jpg")

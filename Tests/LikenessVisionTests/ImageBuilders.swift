@@ -1,4 +1,5 @@
 import LikenessCore
+import LikenessTestSupport
 
 /// Builds test images and encoded files byte by byte.
 enum ImageBuilders {
@@ -11,21 +12,9 @@ enum ImageBuilders {
         return bytes
     }
 
-    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let typeBytes = Array(type.utf8)
-        return be32(UInt32(data.count)) + typeBytes + data + be32(crc32(typeBytes + data))
-    }
+    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] { ImageEdits.chunk(type, data) }
 
-    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
-
-    static func crc32(_ data: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in data {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
+    static func be32(_ v: UInt32) -> [UInt8] { ImageEdits.be32(v) }
 
     /// A big-endian TIFF block holding only an Orientation tag.
     static func exifTIFF(orientation: UInt16) -> [UInt8] {

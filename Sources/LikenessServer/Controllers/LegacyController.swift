@@ -105,9 +105,11 @@ struct LegacyController: Sendable {
         var message: String
         var processing_time: Double
         var threshold: Double
+        /// Why this threshold (an addition: the original's clients ignore it).
+        var threshold_applied: ThresholdDTO
         var recognizer: String
         var faces: [FaceResultDTO]
-        enum CodingKeys: String, CodingKey { case similarity, person_info, message, processing_time, threshold, recognizer, faces }
+        enum CodingKeys: String, CodingKey { case similarity, person_info, message, processing_time, threshold, threshold_applied, recognizer, faces }
 
         func encode(to encoder: any Encoder) throws {
             if let top = faces.first { try top.extras.encode(to: encoder) }
@@ -117,6 +119,7 @@ struct LegacyController: Sendable {
             try c.encode(message, forKey: .message)
             try c.encode(processing_time, forKey: .processing_time)
             try c.encode(threshold, forKey: .threshold)
+            try c.encode(threshold_applied, forKey: .threshold_applied)
             try c.encode(recognizer, forKey: .recognizer)
             try c.encode(faces, forKey: .faces)
         }
@@ -154,7 +157,7 @@ struct LegacyController: Sendable {
         return QueryDTO(similarity: top.similarity, person_info: top.person_info,
                         message: spoof ? "spoof" : top.person_info == nil ? "unknown" : "match",
                         processing_time: seconds(since: started), threshold: rounded(result.threshold.cosine),
-                        recognizer: recognition.recognizer.id.rawValue, faces: faces)
+                        threshold_applied: ThresholdDTO(result.threshold), recognizer: recognition.recognizer.id.rawValue, faces: faces)
     }
 
     @Sendable func faceQueryTop5(_ request: Request, context: Context) async throws -> Top5DTO {
