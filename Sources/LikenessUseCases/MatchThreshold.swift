@@ -50,12 +50,13 @@ public struct AppliedThreshold: Sendable, Equatable {
         let fmr = falseMatchRate.map { String(format: "%.1e", $0) } ?? "unknown"
         let fpir = falsePositiveIdentificationRate.map { String(format: "%.2g%%", $0 * 100) } ?? "unknown"
         let tail = extrapolated ? " (beyond the calibration's measured range: extrapolated)" : ""
+        let faces = comparisons == 1 ? "1 enrolled face" : "\(comparisons) enrolled faces"
         switch basis {
         case .requestThreshold: return "the request's cosine threshold; false match rate \(fmr) per face\(tail)"
         case .requestMinConfidence: return "the request's min_confidence; false match rate \(fmr) per face\(tail)"
         case .falsePositiveIdentificationRate:
-            return "at most \(fpir) of strangers accepted over \(comparisons) enrolled faces: false match rate \(fmr) per face\(tail)"
-        case .falseMatchRate: return "the configured false match rate \(fmr) per face; \(fpir) of strangers over \(comparisons) faces\(tail)"
+            return "at most \(fpir) of strangers accepted over \(faces): false match rate \(fmr) per face\(tail)"
+        case .falseMatchRate: return "the configured false match rate \(fmr) per face; \(fpir) of strangers over \(faces)\(tail)"
         case .fixedCosine: return "the configured fixed cosine; false match rate \(fmr) per face\(tail)"
         case .packDefault: return "the pack's default cosine: the pack has no calibration"
         }

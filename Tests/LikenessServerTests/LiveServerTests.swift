@@ -206,9 +206,8 @@ import Testing
             #expect(faces.count == 2 && faces.filter { $0["warning"] != nil }.count >= 1)
 
             // The answer names the threshold: calibrated, over the 4 enrolled faces. The probe
-            // is an Obama photo not enrolled.
+            // is another file of Obama (obama-480p.jpg, not enrolled).
             let probe = [UInt8](try Data(contentsOf: Self.shared.appendingPathComponent("face_recognition/obama-480p.jpg")))
-            // The answer names the threshold: calibrated, over the 4 enrolled faces.
             let identify = try object(try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
                                                                body: Multipart.body([("file", probe)])))
             let applied = try #require(identify["threshold_applied"] as? [String: Any])

@@ -40,7 +40,7 @@ struct ThresholdTests {
             last = t.cosine
             #expect(abs((t.falseMatchRate ?? 0) * Double(n) - 0.01) < 0.001, "\(n): \(t)")
             #expect(abs((t.falsePositiveIdentificationRate ?? 0) - 0.01) < 0.001)
-            #expect(t.reason.contains("\(n) enrolled faces"))
+            #expect(t.reason.contains(n == 1 ? "1 enrolled face:" : "\(n) enrolled faces:"))
         }
         #expect(try resolver.resolve(.policy, comparisons: 100_000).extrapolated)
         #expect(!(try resolver.resolve(.policy, comparisons: 10).extrapolated))
