@@ -43,26 +43,26 @@ def session(path):
 
 
 class YuNet:
-    """cv2.FaceDetectorYN on fixed canvases: the image in the top-left corner of the smallest of
-    input_size / 4, / 2, input_size (sides >= 160) that holds it, scaled down (half-even rounding
-    of the new size) only when larger than the largest; one detector per canvas."""
+    """cv2.FaceDetectorYN at the image's own size: shrunk (half-even rounding of the new size)
+    to input_size on its longer side when larger, in the top-left corner of a canvas padded to
+    multiples of 32 (at least 64); a detector created for each canvas size, since OpenCV 4.6's
+    results depend on the sizes a detector was set to before."""
 
     def __init__(self, spec, base):
-        path = str(base / spec["model"]["file"])
-        score = spec.get("score_threshold", 0.9)
-        nms = spec.get("nms_threshold", 0.3)
-        size = spec.get("input_size", 640)
-        sides = [s for s in (size // 4, size // 2) if s >= 160 and s % 32 == 0] + [size]
-        self.canvases = [(s, cv2.FaceDetectorYN.create(path, "", (s, s), score, nms, 5000)) for s in sides]
+        self.path = str(base / spec["model"]["file"])
+        self.score = spec.get("score_threshold", 0.9)
+        self.nms = spec.get("nms_threshold", 0.3)
+        self.size = spec.get("input_size", 640)
 
     def __call__(self, img):
         h, w = img.shape[:2]
-        side, det = next(((s, d) for s, d in self.canvases if s >= max(w, h)), self.canvases[-1])
-        f = side / max(w, h) if max(w, h) > side else 1.0
+        f = self.size / max(w, h) if max(w, h) > self.size else 1.0
         if f < 1:
             img = cv2.resize(img, (max(1, round(w * f)), max(1, round(h * f))))
-        canvas = np.zeros((side, side, 3), dtype=np.uint8)
+        ch, cw = (max(64, (n + 31) // 32 * 32) for n in img.shape[:2])
+        canvas = np.zeros((ch, cw, 3), dtype=np.uint8)
         canvas[:img.shape[0], :img.shape[1]] = img
+        det = cv2.FaceDetectorYN.create(self.path, "", (cw, ch), self.score, self.nms, 5000)
         _, found = det.detect(canvas)
         out = []
         for r in (found if found is not None else []):

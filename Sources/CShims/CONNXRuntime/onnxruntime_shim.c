@@ -22,6 +22,11 @@ static void set_error(char *err, size_t errlen, const char *message) {
     if (err != NULL && errlen > 0) snprintf(err, errlen, "%s", message);
 }
 
+/* A status nobody needs (freeing a name cannot fail in a way that matters): released. */
+static void release(OrtStatus *status) {
+    if (status != NULL) api->ReleaseStatus(status);
+}
+
 /* Takes a status: 0 if NULL (success), else copies its message and releases it. */
 static int check(OrtStatus *status, char *err, size_t errlen) {
     if (status == NULL) return LORT_OK;
@@ -72,8 +77,10 @@ void lort_session_free(lort_session *s) {
     free(s);
 }
 
-int lort_session_create(const char *path, int intra_op_threads, lort_session **out, char *err, size_t errlen) {
-    if (path == NULL || out == NULL) {
+/* From a file (path) or from memory (data, length): the rest is the same. */
+static int session_create(const char *path, const void *data, size_t length, int intra_op_threads, lort_session **out,
+                          char *err, size_t errlen) {
+    if ((path == NULL && (data == NULL || length == 0)) || out == NULL) {
         set_error(err, errlen, "invalid session arguments");
         return LORT_ERR_ARGUMENT;
     }
@@ -95,7 +102,10 @@ int lort_session_create(const char *path, int intra_op_threads, lort_session **o
      * steals the core the other request needs. */
     if (rc == LORT_OK) rc = check(api->AddSessionConfigEntry(options, "session.intra_op.allow_spinning", "0"), err, errlen);
     if (rc == LORT_OK) rc = check(api->SetSessionGraphOptimizationLevel(options, ORT_ENABLE_ALL), err, errlen);
-    if (rc == LORT_OK) rc = check(api->CreateSession(env, path, options, &s->session), err, errlen);
+    if (rc == LORT_OK) {
+        rc = path != NULL ? check(api->CreateSession(env, path, options, &s->session), err, errlen)
+                          : check(api->CreateSessionFromArray(env, data, length, options, &s->session), err, errlen);
+    }
     if (rc == LORT_OK) rc = check(api->GetAllocatorWithDefaultOptions(&allocator), err, errlen);
 
     size_t inputs = 0;
@@ -109,7 +119,7 @@ int lort_session_create(const char *path, int intra_op_threads, lort_session **o
         rc = check(api->SessionGetInputName(s->session, 0, allocator, &name), err, errlen);
         if (rc == LORT_OK) {
             s->input_name = copy_string(name);
-            api->AllocatorFree(allocator, name);
+            release(api->AllocatorFree(allocator, name));
         }
     }
     size_t outputs = 0;
@@ -127,7 +137,7 @@ int lort_session_create(const char *path, int intra_op_threads, lort_session **o
         if (rc == LORT_OK) {
             s->output_names[i] = copy_string(name);
             s->output_count = i + 1;
-            api->AllocatorFree(allocator, name);
+            release(api->AllocatorFree(allocator, name));
         }
     }
     if (options != NULL) api->ReleaseSessionOptions(options);
@@ -141,6 +151,19 @@ int lort_session_create(const char *path, int intra_op_threads, lort_session **o
     }
     *out = s;
     return LORT_OK;
+}
+
+int lort_session_create(const char *path, int intra_op_threads, lort_session **out, char *err, size_t errlen) {
+    if (path == NULL) {
+        set_error(err, errlen, "invalid session arguments");
+        return LORT_ERR_ARGUMENT;
+    }
+    return session_create(path, NULL, 0, intra_op_threads, out, err, errlen);
+}
+
+int lort_session_create_from_bytes(const void *data, size_t length, int intra_op_threads, lort_session **out,
+                                   char *err, size_t errlen) {
+    return session_create(NULL, data, length, intra_op_threads, out, err, errlen);
 }
 
 int lort_output_names(const lort_session *s, char *buf, size_t buflen, char *err, size_t errlen) {

@@ -56,13 +56,27 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
     }()
 
     /// Loads `path`; a missing, truncated or non-ONNX file is a `ModelLoadError` naming it.
-    public init(path: String, threads: Int = ONNXRuntimeNet.defaultThreads) throws {
+    public convenience init(path: String, threads: Int = ONNXRuntimeNet.defaultThreads) throws {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ModelLoadError(path: path, reason: "file not found")
         }
+        try self.init(path: path, threads: threads, model: nil)
+    }
+
+    /// A model edited in memory (`path` names its file in errors).
+    public convenience init(path: String, model: [UInt8], threads: Int = ONNXRuntimeNet.defaultThreads) throws {
+        try self.init(path: path, threads: threads, model: .some(model))
+    }
+
+    private init(path: String, threads: Int, model: [UInt8]?) throws {
         var out: OpaquePointer?
         do {
-            try NativeError.check("onnxruntime") { lort_session_create(path, Int32(threads), &out, $0, $1) }
+            try NativeError.check("onnxruntime") { err, len in
+                if let model {
+                    return model.withUnsafeBytes { lort_session_create_from_bytes($0.baseAddress, $0.count, Int32(threads), &out, err, len) }
+                }
+                return lort_session_create(path, Int32(threads), &out, err, len)
+            }
         } catch {
             throw ModelLoadError(path: path, reason: "not a loadable ONNX model (\(OpenCVNet.firstLine(error.message)))")
         }

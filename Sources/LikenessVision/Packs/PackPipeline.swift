@@ -17,7 +17,10 @@ extension FacePipeline {
             if let v = d.scoreThreshold { options.scoreThreshold = v }
             if let v = d.nmsThreshold { options.nmsThreshold = v }
             if let v = d.inputSize { options.inputSize = v }
-            detector = try YuNetDetector(modelPath: installed.path(of: d.model), options: options)
+            // ONNX Runtime runs YuNet at the image's size; OpenCV keeps its fixed canvases.
+            detector = ONNXEngine.preferred == .onnxRuntime
+                ? try YuNetRuntimeDetector(modelPath: installed.path(of: d.model), options: options)
+                : try YuNetDetector(modelPath: installed.path(of: d.model), options: options)
         case .scrfd:
             guard let outputs = d.outputs else {
                 throw ModelLoadError(path: installed.path(of: d.model), reason: "the pack names no SCRFD outputs")
