@@ -1,5 +1,6 @@
 import CONNXRuntime
 import Foundation
+import Synchronization
 
 /// What the model-task types (SCRFD, ArcFace-family, MiniFASNet, genderage) need of a network:
 /// its output names, and a forward pass of one float tensor.
@@ -34,13 +35,20 @@ public enum ONNXEngine: String, Sendable {
     }
 }
 
-/// An ONNX model run by ONNX Runtime. One session per model serves every thread at once (ORT's
-/// Run is thread-safe), each pass on the calling thread (one intra-op thread), so the server's
-/// workers are the parallelism, as with the other native libraries.
+/// An ONNX model run by ONNX Runtime, with intra-op threads chosen by load. Two sessions share
+/// the model (ORT's Run is thread-safe): a wide one using every core, for a pass that runs
+/// alone in the process, and a narrow one of one thread, for passes that run while others do.
+/// A lone request thus uses the whole machine, while a busy server pays no thread hand-offs
+/// (small models such as YuNet and MobileFaceNet run slower on two non-spinning threads than
+/// on one when the other core is busy anyway).
 public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
     public let path: String
     public let outputNames: [String]
-    private let session: OpaquePointer
+    private let wide: OpaquePointer
+    private let narrow: OpaquePointer
+
+    /// ONNX Runtime passes running now, across every model of the process.
+    private static let running = Atomic<Int>(0)
 
     /// Whether the runtime library loads and speaks this shim's API version.
     public static let isAvailable: Bool = {
@@ -48,8 +56,8 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
         return lort_available(&err, err.count) == 0
     }()
 
-    /// Intra-op threads per session: `LIKENESS_ORT_THREADS`, else every core, so a lone request
-    /// uses the whole machine; concurrent requests share each session's (non-spinning) pool.
+    /// Intra-op threads of the wide session: `LIKENESS_ORT_THREADS`, else every core. With 1,
+    /// one session serves every pass.
     public static let defaultThreads: Int = {
         if let text = ProcessInfo.processInfo.environment["LIKENESS_ORT_THREADS"], let n = Int(text), n > 0 { return n }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -69,33 +77,50 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
     }
 
     private init(path: String, threads: Int, model: [UInt8]?) throws {
-        var out: OpaquePointer?
+        let wide = try Self.session(path: path, threads: threads, model: model)
+        let narrow: OpaquePointer
+        do {
+            narrow = threads > 1 ? try Self.session(path: path, threads: 1, model: model) : wide
+        } catch {
+            lort_session_free(wide)
+            throw error
+        }
+        var buffer = [CChar](repeating: 0, count: 4096)
         do {
             try NativeError.check("onnxruntime") { err, len in
-                if let model {
-                    return model.withUnsafeBytes { lort_session_create_from_bytes($0.baseAddress, $0.count, Int32(threads), &out, err, len) }
+                buffer.withUnsafeMutableBufferPointer { lort_output_names(wide, $0.baseAddress, $0.count, err, len) }
+            }
+        } catch {
+            lort_session_free(wide)
+            if narrow != wide { lort_session_free(narrow) }
+            throw ModelLoadError(path: path, reason: "\(error)")
+        }
+        self.path = path
+        self.outputNames = Tensor.names(buffer)
+        self.wide = wide
+        self.narrow = narrow
+    }
+
+    private static func session(path: String, threads: Int, model: [UInt8]?) throws -> OpaquePointer {
+        var out: OpaquePointer?
+        do {
+            try NativeError.check("onnxruntime") { (err: UnsafeMutablePointer<CChar>, len: Int) -> Int32 in
+                guard let model else { return lort_session_create(path, Int32(threads), &out, err, len) }
+                return model.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Int32 in
+                    lort_session_create_from_bytes(bytes.baseAddress, bytes.count, Int32(threads), &out, err, len)
                 }
-                return lort_session_create(path, Int32(threads), &out, err, len)
             }
         } catch {
             throw ModelLoadError(path: path, reason: "not a loadable ONNX model (\(OpenCVNet.firstLine(error.message)))")
         }
         guard let session = out else { throw ModelLoadError(path: path, reason: "not a loadable ONNX model") }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        do {
-            try NativeError.check("onnxruntime") { err, len in
-                buffer.withUnsafeMutableBufferPointer { lort_output_names(session, $0.baseAddress, $0.count, err, len) }
-            }
-        } catch {
-            lort_session_free(session)
-            throw ModelLoadError(path: path, reason: "\(error)")
-        }
-        self.path = path
-        self.outputNames = Tensor.names(buffer)
-        self.session = session
+        return session
     }
 
-    deinit { lort_session_free(session) }
+    deinit {
+        lort_session_free(wide)
+        if narrow != wide { lort_session_free(narrow) }
+    }
 
     public func forward(_ input: [Float], shape: [Int], outputs: [String?]) throws -> [Tensor] {
         precondition(shape.reduce(1, *) == input.count, "input does not match its shape")
@@ -107,6 +132,9 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
         // strdup'ed names: C needs stable pointers for the whole call.
         let names = outputs.map { $0.map { strdup($0) } ?? nil }
         defer { names.forEach { free($0) } }
+        let alone = Self.running.add(1, ordering: .relaxed).newValue == 1
+        defer { Self.running.subtract(1, ordering: .relaxed) }
+        let session = alone ? wide : narrow
         try NativeError.check("onnxruntime") { err, len in
             let cNames = names.map { UnsafePointer($0) }
             return cNames.withUnsafeBufferPointer { namesPointer in
