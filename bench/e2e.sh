@@ -5,7 +5,8 @@
 # same load client (seedstack's loadtest.py): face_query at concurrency 1 and 4. Prints each run
 # and the ratios. Loopback only; bounded by request counts.
 #   bench/e2e.sh [LIKENESS_BINARY]         (default .build/release/likeness, built if absent)
-# env: SEEDSTACK_DIR, FACES_DIR, ENROLL (200), GALLERY (10000), REQS ("200,400"), WORKERS (cores)
+# env: SEEDSTACK_DIR, FACES_DIR, ENROLL (200), GALLERY (10000), REQS ("200,400"), WORKERS (cores),
+#      PACK (bench/packs/yunet-mobilefacenet.json; the int8 pack: bench/packs/yunet-mobilefacenet-int8.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed="${SEEDSTACK_DIR:-../shared/seedstack}"
@@ -30,7 +31,7 @@ data="$out/likeness-data"
 # One load client stands for many clients here, so no per-client share; no liveness (the
 # reference has none); the same pack files.
 LIKENESS_DATA_DIR="$data" LIKENESS_MODEL_DIR="$(pwd)/data/models" "$bin" serve --port "$port" \
-  --pack bench/packs/yunet-mobilefacenet.json --per-client-inference 0 --queue 64 ${WORKERS:+--workers "$WORKERS"} \
+  --pack "${PACK:-bench/packs/yunet-mobilefacenet.json}" --per-client-inference 0 --queue 64 ${WORKERS:+--workers "$WORKERS"} \
   >"$out/likeness.log" 2>&1 </dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$out"' EXIT
