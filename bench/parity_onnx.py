@@ -76,9 +76,31 @@ class YuNet:
         return out
 
 
+def freed(path):
+    """The model with its input's height and width named instead of fixed (onnx), so onnxruntime
+    runs it at any size, as Likeness does in memory."""
+    import onnx
+    model = onnx.load(str(path))
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    for i, name in ((2, "height"), (3, "width")):
+        dims[i].ClearField("dim_value")
+        dims[i].dim_param = name
+    for out in model.graph.output:
+        for i, d in enumerate(out.type.tensor_type.shape.dim):
+            d.ClearField("dim_value")
+            d.dim_param = f"d{i}"
+    del model.graph.value_info[:]
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+
 class SCRFD:
+    """At the image's own size (shrunk to input_size on its longer side when larger, half-even
+    rounding, padded bottom and right to multiples of 32), as Likeness runs it on onnxruntime."""
+
     def __init__(self, spec, base):
-        self.sess = session(base / spec["model"]["file"])
+        self.sess = freed(base / spec["model"]["file"])
         self.size = spec.get("input_size", 640)
         self.score = spec.get("score_threshold", 0.5)
         self.nms_thresh = spec.get("nms_threshold", 0.4)
@@ -86,24 +108,21 @@ class SCRFD:
         self.names = names["scores"] + names["boxes"] + names["keypoints"]
 
     def __call__(self, img):
-        size = self.size
-        ratio = img.shape[0] / img.shape[1]
-        if ratio > 1:
-            nh, nw = size, int(size / ratio)
-        else:
-            nw, nh = size, int(size * ratio)
-        scale = nh / img.shape[0]
-        canvas = np.zeros((size, size, 3), dtype=np.uint8)
-        canvas[:nh, :nw] = cv2.resize(img, (nw, nh))
-        blob = cv2.dnn.blobFromImage(canvas, 1.0 / 128, (size, size), (127.5, 127.5, 127.5), swapRB=True)
+        h0, w0 = img.shape[:2]
+        f = self.size / max(w0, h0) if max(w0, h0) > self.size else 1.0
+        nw, nh = (max(1, round(w0 * f)), max(1, round(h0 * f))) if f < 1 else (w0, h0)
+        scale = nh / h0
+        ch, cw = (max(32, (n + 31) // 32 * 32) for n in (nh, nw))
+        canvas = np.zeros((ch, cw, 3), dtype=np.uint8)
+        canvas[:nh, :nw] = cv2.resize(img, (nw, nh)) if f < 1 else img
+        blob = cv2.dnn.blobFromImage(canvas, 1.0 / 128, (cw, ch), (127.5, 127.5, 127.5), swapRB=True)
         outs = self.sess.run(self.names, {self.sess.get_inputs()[0].name: blob})
         dets = []
         for i, stride in enumerate([8, 16, 32]):
             scores = outs[i].reshape(-1)
             boxes = outs[3 + i].reshape(-1, 4) * stride
             kps = outs[6 + i].reshape(-1, 10) * stride
-            n = size // stride
-            ys, xs = np.mgrid[:n, :n]
+            ys, xs = np.mgrid[:ch // stride, :cw // stride]
             centres = np.stack([xs, ys], axis=-1).reshape(-1, 2).astype(np.float64) * stride
             centres = np.repeat(centres, 2, axis=0)
             for a in np.where(scores >= self.score)[0]:

@@ -1,8 +1,11 @@
 import Foundation
 import LikenessCore
 
-/// InsightFace's SCRFD detector on a fixed square input: the image is letterboxed (aspect kept,
-/// padded bottom and right), then each stride's anchors (two per cell) are decoded into boxes and
+/// InsightFace's SCRFD detector. On ONNX Runtime it runs at the image's own size: shrunk to
+/// `inputSize` on its longer side when larger, padded bottom and right to multiples of 32 (files
+/// pinned to 640 x 640 are freed in memory, as for YuNet), so a 250 x 250 photo does not pay for
+/// 640 x 640. On OpenCV DNN, which cannot resize it, the image is letterboxed into the fixed
+/// square as InsightFace does. Each stride's anchors (two per cell) are decoded into boxes and
 /// five keypoints, and overlapping boxes are suppressed.
 public final class SCRFDDetector: FaceDetector {
     public struct Options: Sendable, Equatable, Codable {
@@ -36,6 +39,8 @@ public final class SCRFDDetector: FaceDetector {
     public let options: Options
     private let outputs: OutputNames
     private let net: any ONNXNetwork
+    /// The network takes any size (ONNX Runtime): the image's own, padded.
+    public let sizedToImage: Bool
 
     public init(modelPath: String, inputSize: Int = 640, outputs: OutputNames, options: Options = Options(),
                 engine: ONNXEngine = .preferred) throws {
@@ -45,7 +50,20 @@ public final class SCRFDDetector: FaceDetector {
         guard outputs.scores.count == 3, outputs.boxes.count == 3, outputs.keypoints.count == 3 else {
             throw ModelLoadError(path: modelPath, reason: "SCRFD needs score, box and keypoint outputs for 3 strides")
         }
-        let net = try engine.load(modelPath)
+        let net: any ONNXNetwork
+        if engine == .onnxRuntime {
+            guard let data = FileManager.default.contents(atPath: modelPath) else { throw ModelLoadError(path: modelPath, reason: "file not found") }
+            let model: [UInt8]
+            do {
+                model = try ONNXShapeEditor.freeingSpatialInput([UInt8](data))
+            } catch {
+                throw ModelLoadError(path: modelPath, reason: "not an ONNX model (\(error))")
+            }
+            net = try ONNXRuntimeNet(path: modelPath, model: model)
+        } else {
+            net = try engine.load(modelPath)
+        }
+        sizedToImage = engine == .onnxRuntime
         let missing = (outputs.scores + outputs.boxes + outputs.keypoints).filter { !net.outputNames.contains($0) }
         guard missing.isEmpty else {
             throw ModelLoadError(path: modelPath, reason: "no output named \(missing.joined(separator: ", ")); the model has \(net.outputNames.joined(separator: ", "))")
@@ -65,30 +83,30 @@ public final class SCRFDDetector: FaceDetector {
 
     public func detect(in image: Image, timings: inout StageTimings) throws -> [DetectedFace] {
         var watch = Stopwatch()
-        // As InsightFace: the longer side fills the input, the shorter is truncated to int.
-        let side = Double(inputSize)
-        let ratio = Double(image.height) / Double(image.width)
-        let (newWidth, newHeight) = ratio > 1 ? (max(1, Int(side / ratio)), inputSize) : (inputSize, max(1, Int(side * ratio)))
+        let (newWidth, newHeight) = sizedToImage ? Self.shrunk(image, to: inputSize) : Self.letterboxed(image, into: inputSize)
         let scale = Double(newHeight) / Double(image.height)
-        let resized = try ImageTransforms.resize(image, to: (newWidth, newHeight))
-        var canvas = Pixels(width: inputSize, height: inputSize, bgr: [UInt8](repeating: 0, count: inputSize * inputSize * 3))
+        let resized = newWidth == image.width && newHeight == image.height
+            ? Pixels(width: image.width, height: image.height, bgr: image.bgr)
+            : try ImageTransforms.resize(image, to: (newWidth, newHeight))
+        let width = sizedToImage ? Self.padded(newWidth) : inputSize, height = sizedToImage ? Self.padded(newHeight) : inputSize
+        var canvas = Pixels(width: width, height: height, bgr: [UInt8](repeating: 0, count: width * height * 3))
         for y in 0..<newHeight {
-            let from = y * newWidth * 3, to = y * inputSize * 3
+            let from = y * newWidth * 3, to = y * width * 3
             canvas.bgr.replaceSubrange(to..<(to + newWidth * 3), with: resized.bgr[from..<(from + newWidth * 3)])
         }
         let blob = PixelNormalization(rgb: true, mean: [127.5, 127.5, 127.5], std: [128, 128, 128]).blob([canvas])
         timings.add("detect_prepare", watch.lap())
         let names: [String?] = outputs.scores + outputs.boxes + outputs.keypoints
-        let tensors = try net.forward(blob, shape: [1, 3, inputSize, inputSize], outputs: names)
+        let tensors = try net.forward(blob, shape: [1, 3, height, width], outputs: names)
         var candidates: [DetectedFace] = []
         for (i, stride) in Self.strides.enumerated() {
-            let cells = (inputSize / stride) * (inputSize / stride)
+            let cells = (height / stride) * (width / stride)
             let anchors = cells * Self.anchorsPerCell
             let scores = tensors[i].values, boxes = tensors[3 + i].values, kps = tensors[6 + i].values
             guard scores.count == anchors, boxes.count == anchors * 4, kps.count == anchors * 10 else {
                 throw ModelLoadError(path: net.path, reason: "stride \(stride) outputs have \(scores.count)/\(boxes.count)/\(kps.count) values, expected \(anchors)/\(anchors * 4)/\(anchors * 10)")
             }
-            let columns = inputSize / stride
+            let columns = width / stride
             let s = Double(stride)
             for a in 0..<anchors where scores[a] >= options.scoreThreshold {
                 let cell = a / Self.anchorsPerCell
@@ -111,6 +129,25 @@ public final class SCRFDDetector: FaceDetector {
             return clipped.isUsable && clipped.box.area >= face.box.area * BoundingBox.minimumVisibleFraction ? clipped : nil
         }
     }
+
+    /// As InsightFace's letterbox: the longer side fills the square, the shorter is truncated.
+    static func letterboxed(_ image: Image, into side: Int) -> (Int, Int) {
+        let ratio = Double(image.height) / Double(image.width)
+        return ratio > 1 ? (max(1, Int(Double(side) / ratio)), side) : (side, max(1, Int(Double(side) * ratio)))
+    }
+
+    /// The image's own size, shrunk (half to even, as Python's round()) when its longer side
+    /// exceeds `limit`.
+    static func shrunk(_ image: Image, to limit: Int) -> (Int, Int) {
+        let longer = max(image.width, image.height)
+        guard longer > limit else { return (image.width, image.height) }
+        let factor = Double(limit) / Double(longer)
+        return (max(1, Int((Double(image.width) * factor).rounded(.toNearestOrEven))),
+                max(1, Int((Double(image.height) * factor).rounded(.toNearestOrEven))))
+    }
+
+    /// A side rounded up to a multiple of the largest stride.
+    static func padded(_ side: Int) -> Int { max(32, (side + 31) / 32 * 32) }
 
     /// Greedy non-maximum suppression, highest score first, with InsightFace's "+1" pixel areas
     /// so that the same boxes survive as in the reference.

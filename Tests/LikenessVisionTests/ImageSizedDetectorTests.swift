@@ -3,10 +3,10 @@ import LikenessCore
 @testable import LikenessVision
 import Testing
 
-/// YuNet on ONNX Runtime (its pinned input freed in memory, OpenCV's decoding reproduced)
-/// against cv::FaceDetectorYN on the same canvas.
+/// The detectors at the image's own size on ONNX Runtime: YuNet (its pinned input freed in
+/// memory, OpenCV's decoding reproduced) against cv::FaceDetectorYN on the same canvas, and SCRFD.
 @Suite(.enabled(if: Fixtures.sharedAvailable, Fixtures.skipMessage))
-struct YuNetRuntimeTests {
+struct ImageSizedDetectorTests {
     static let model = Fixtures.sharedModels + "/face_detection_yunet_2022mar.onnx"
 
     /// A 250 x 250 photo: OpenCV at a 256 canvas, ONNX Runtime padded to 256 x 256, so both
@@ -55,5 +55,20 @@ struct YuNetRuntimeTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data(original.prefix(original.count / 2)).write(to: URL(fileURLWithPath: dir + "/cut.onnx"))
         #expect(throws: ModelLoadError.self) { try YuNetRuntimeDetector(modelPath: dir + "/cut.onnx") }
+    }
+
+    /// SCRFD on ONNX Runtime runs at the image's size too: 250 x 250 on a 256 canvas, large
+    /// photos shrunk to the pack's input size on their longer side.
+    @Test func scrfdRunsAtTheImageSize() throws {
+        let installed = try InstalledPack.read(path: try Fixtures.packFile("scrfd500m-mobilefacenet"))
+        let d = installed.pack.detector
+        let detector = try SCRFDDetector(modelPath: installed.path(of: d.model), inputSize: d.inputSize ?? 640, outputs: d.outputs!)
+        #expect(detector.sizedToImage == (ONNXEngine.preferred == .onnxRuntime))
+        let photo = Image(width: 1280, height: 960, bgr: [UInt8](repeating: 0, count: 1280 * 960 * 3))
+        #expect(SCRFDDetector.shrunk(photo, to: 640) == (640, 480))
+        #expect(SCRFDDetector.padded(250) == 256 && SCRFDDetector.padded(1) == 32)
+        let face = try ImageDecoder().decode(try Fixtures.bytes("lfw-devtrain/AJ_Cook/AJ_Cook_0001.jpg"))
+        #expect(SCRFDDetector.shrunk(face, to: 640) == (250, 250))
+        #expect(try detector.detect(in: face).count == 1)
     }
 }
