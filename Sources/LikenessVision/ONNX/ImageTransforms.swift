@@ -29,6 +29,23 @@ public enum ImageTransforms {
         return Pixels(width: size.width, height: size.height, bgr: out)
     }
 
+    /// The size of an image shrunk so that its longer side is `limit` (unchanged when it fits);
+    /// half to even, as Python's round(), so the references scale to the same size.
+    public static func shrunkSize(width: Int, height: Int, limit: Int) -> (width: Int, height: Int) {
+        let longer = max(width, height)
+        guard longer > limit else { return (width, height) }
+        let factor = Double(limit) / Double(longer)
+        return (max(1, Int((Double(width) * factor).rounded(.toNearestOrEven))),
+                max(1, Int((Double(height) * factor).rounded(.toNearestOrEven))))
+    }
+
+    /// The image shrunk to `limit` on its longer side (bilinear), or its own pixels when it fits.
+    public static func shrunk(_ image: Image, limit: Int) throws -> Pixels {
+        let (w, h) = shrunkSize(width: image.width, height: image.height, limit: limit)
+        guard w != image.width || h != image.height else { return Pixels(width: image.width, height: image.height, bgr: image.bgr) }
+        return try resize(image, to: (w, h))
+    }
+
     /// Warps the image by the 2x3 matrix (destination = m * source), black outside.
     public static func warpAffine(_ image: Image, matrix: [Double], to size: (width: Int, height: Int)) throws -> Pixels {
         precondition(matrix.count == 6, "an affine matrix has 6 entries")

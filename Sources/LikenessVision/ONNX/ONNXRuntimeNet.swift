@@ -71,8 +71,16 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
         try self.init(path: path, threads: threads, model: nil)
     }
 
-    /// A model edited in memory (`path` names its file in errors).
-    public convenience init(path: String, model: [UInt8], threads: Int = ONNXRuntimeNet.defaultThreads) throws {
+    /// A model whose file pins its input's height and width, loaded with them freed
+    /// (`ONNXShapeEditor`), so it runs at any size.
+    public convenience init(freeingSpatialInputOf path: String, threads: Int = ONNXRuntimeNet.defaultThreads) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ModelLoadError(path: path, reason: "file not found") }
+        let model: [UInt8]
+        do {
+            model = try ONNXShapeEditor.freeingSpatialInput([UInt8](data))
+        } catch {
+            throw ModelLoadError(path: path, reason: "not an ONNX model (\(error))")
+        }
         try self.init(path: path, threads: threads, model: .some(model))
     }
 

@@ -52,14 +52,7 @@ public final class SCRFDDetector: FaceDetector {
         }
         let net: any ONNXNetwork
         if engine == .onnxRuntime {
-            guard let data = FileManager.default.contents(atPath: modelPath) else { throw ModelLoadError(path: modelPath, reason: "file not found") }
-            let model: [UInt8]
-            do {
-                model = try ONNXShapeEditor.freeingSpatialInput([UInt8](data))
-            } catch {
-                throw ModelLoadError(path: modelPath, reason: "not an ONNX model (\(error))")
-            }
-            net = try ONNXRuntimeNet(path: modelPath, model: model)
+            net = try ONNXRuntimeNet(freeingSpatialInputOf: modelPath)
         } else {
             net = try engine.load(modelPath)
         }
@@ -83,7 +76,9 @@ public final class SCRFDDetector: FaceDetector {
 
     public func detect(in image: Image, timings: inout StageTimings) throws -> [DetectedFace] {
         var watch = Stopwatch()
-        let (newWidth, newHeight) = sizedToImage ? Self.shrunk(image, to: inputSize) : Self.letterboxed(image, into: inputSize)
+        let (newWidth, newHeight) = sizedToImage
+            ? ImageTransforms.shrunkSize(width: image.width, height: image.height, limit: inputSize)
+            : Self.letterboxed(image, into: inputSize)
         let scale = Double(newHeight) / Double(image.height)
         let resized = newWidth == image.width && newHeight == image.height
             ? Pixels(width: image.width, height: image.height, bgr: image.bgr)
@@ -134,16 +129,6 @@ public final class SCRFDDetector: FaceDetector {
     static func letterboxed(_ image: Image, into side: Int) -> (Int, Int) {
         let ratio = Double(image.height) / Double(image.width)
         return ratio > 1 ? (max(1, Int(Double(side) / ratio)), side) : (side, max(1, Int(Double(side) * ratio)))
-    }
-
-    /// The image's own size, shrunk (half to even, as Python's round()) when its longer side
-    /// exceeds `limit`.
-    static func shrunk(_ image: Image, to limit: Int) -> (Int, Int) {
-        let longer = max(image.width, image.height)
-        guard longer > limit else { return (image.width, image.height) }
-        let factor = Double(limit) / Double(longer)
-        return (max(1, Int((Double(image.width) * factor).rounded(.toNearestOrEven))),
-                max(1, Int((Double(image.height) * factor).rounded(.toNearestOrEven))))
     }
 
     /// A side rounded up to a multiple of the largest stride.

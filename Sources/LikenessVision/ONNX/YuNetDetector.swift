@@ -93,15 +93,7 @@ public final class YuNetDetector: FaceDetector {
         let canvas = canvases.first { $0.side >= longer } ?? canvases[canvases.count - 1]
         let side = canvas.side
         let factor = longer > side ? Double(side) / Double(longer) : 1
-        let scaled: Pixels
-        if factor < 1 {
-            // Half to even, as Python's round(), so the reference scales to the same size.
-            let w = max(1, Int((Double(image.width) * factor).rounded(.toNearestOrEven)))
-            let h = max(1, Int((Double(image.height) * factor).rounded(.toNearestOrEven)))
-            scaled = try ImageTransforms.resize(image, to: (w, h))
-        } else {
-            scaled = Pixels(width: image.width, height: image.height, bgr: image.bgr)
-        }
+        let scaled = try ImageTransforms.shrunk(image, limit: side)
         let input = Self.canvas(scaled, side: side)
         let rows = try canvas.native.with { native throws -> [Float] in
             var faces: UnsafeMutablePointer<Float>?

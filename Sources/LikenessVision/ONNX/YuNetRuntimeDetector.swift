@@ -17,20 +17,13 @@ public final class YuNetRuntimeDetector: FaceDetector {
     private let net: ONNXRuntimeNet
 
     public init(modelPath: String, options: Options = Options()) throws {
-        guard let data = FileManager.default.contents(atPath: modelPath) else { throw ModelLoadError(path: modelPath, reason: "file not found") }
         guard (0...1).contains(options.scoreThreshold), (0...1).contains(options.nmsThreshold) else {
             throw ModelLoadError(path: modelPath, reason: "thresholds must be within 0-1")
         }
         guard options.inputSize >= 64, options.inputSize % 32 == 0 else {
             throw ModelLoadError(path: modelPath, reason: "the input size must be a multiple of 32, at least 64")
         }
-        let model: [UInt8]
-        do {
-            model = try ONNXShapeEditor.freeingSpatialInput([UInt8](data))
-        } catch {
-            throw ModelLoadError(path: modelPath, reason: "not an ONNX model (\(error))")
-        }
-        net = try ONNXRuntimeNet(path: modelPath, model: model)
+        net = try ONNXRuntimeNet(freeingSpatialInputOf: modelPath)
         self.options = options
         guard Set(["loc", "conf", "iou"]).isSubset(of: net.outputNames) else {
             throw ModelLoadError(path: modelPath, reason: "not a YuNet 2022mar model (outputs \(net.outputNames))")
@@ -47,15 +40,7 @@ public final class YuNetRuntimeDetector: FaceDetector {
         var watch = Stopwatch()
         let longer = max(image.width, image.height)
         let factor = longer > options.inputSize ? Double(options.inputSize) / Double(longer) : 1
-        let scaled: Pixels
-        if factor < 1 {
-            // Half to even, as Python's round(), so the reference scales to the same size.
-            let w = max(1, Int((Double(image.width) * factor).rounded(.toNearestOrEven)))
-            let h = max(1, Int((Double(image.height) * factor).rounded(.toNearestOrEven)))
-            scaled = try ImageTransforms.resize(image, to: (w, h))
-        } else {
-            scaled = Pixels(width: image.width, height: image.height, bgr: image.bgr)
-        }
+        let scaled = try ImageTransforms.shrunk(image, limit: options.inputSize)
         let width = Self.padded(scaled.width), height = Self.padded(scaled.height)
         let outputs = try net.forward(Self.blob(scaled, width: width, height: height), shape: [1, 3, height, width],
                                       outputs: ["loc", "conf", "iou"])
