@@ -1,3 +1,5 @@
+import Foundation
+
 /// The database id of a stored face; the vector index is keyed by it.
 public typealias FaceID = Int64
 
@@ -85,6 +87,44 @@ extension EmbeddingSource {
     public func pruneChanges(recognizer: RecognizerID, through position: Int64) throws -> Int { 0 }
 }
 
+/// A second rebuild asked for while one runs.
+public enum IndexRebuildError: Error, Sendable, Equatable, CustomStringConvertible {
+    case alreadyRunning(IndexKind)
+
+    public var description: String {
+        switch self {
+        case let .alreadyRunning(kind): "an index rebuild (\(kind.rawValue)) is already running"
+        }
+    }
+}
+
+/// What an index holds and how it serves, for status pages and metrics.
+public struct IndexDetails: Sendable, Equatable {
+    /// The configured kind (`--index`).
+    public var setting: IndexKind
+    /// What serves searches now: "exact", "exact-float16", or a FAISS description.
+    public var serving: String
+    public var memoryBytes: Int
+    /// The last snapshot written or loaded: its change-log position and when.
+    public var snapshotPosition: Int64?
+    public var snapshotAt: Date?
+    /// A rebuild running now, with the kind it builds.
+    public var rebuilding: IndexKind?
+    /// Why the last approximate build was refused, if it was.
+    public var lastBuildError: String?
+
+    public init(setting: IndexKind, serving: String, memoryBytes: Int, snapshotPosition: Int64? = nil, snapshotAt: Date? = nil,
+                rebuilding: IndexKind? = nil, lastBuildError: String? = nil) {
+        self.setting = setting
+        self.serving = serving
+        self.memoryBytes = memoryBytes
+        self.snapshotPosition = snapshotPosition
+        self.snapshotAt = snapshotAt
+        self.rebuilding = rebuilding
+        self.lastBuildError = lastBuildError
+    }
+}
+
 /// The index as the server sees it: searches over one recognizer's gallery, kept in step with
 /// the database (writes are acknowledged only after `catchUp`).
 public protocol GalleryIndex: Sendable {
@@ -95,11 +135,16 @@ public protocol GalleryIndex: Sendable {
     var position: Int64 { get }
     /// "exact", or the approximate index serving searches.
     var kind: String { get }
+    var details: IndexDetails { get }
     func search(_ vector: [Float], k: Int, minScore: Float) throws -> [SearchHit]
     /// Applies the database's changes the index has not seen yet; answers how many.
     @discardableResult func catchUp() throws -> Int
-    /// Rebuilds from the database.
-    func rebuild() throws
+    /// Rebuilds from the database beside the serving index, which answers until the new one
+    /// is swapped in; `kind` switches the index kind (nil keeps it).
+    func rebuild(kind: IndexKind?) throws
+    /// Builds, retrains or drops the approximate index as the gallery's size asks; answers
+    /// whether it changed anything.
+    @discardableResult func maintain() throws -> Bool
     /// Writes a snapshot.
     func snapshot() throws
 }

@@ -280,6 +280,25 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         try lock.read { try body(ids, rows.base) }
     }
 
+    /// The ids held now, for building a second index beside this one a chunk at a time.
+    func identifiers() -> [FaceID] { lock.read { ids } }
+
+    /// The float32 rows of those of `wanted` still held, packed, with their ids.
+    func rows(of wanted: ArraySlice<FaceID>) -> (ids: [FaceID], rows: [Float]) {
+        lock.read {
+            var found: [FaceID] = []
+            var packed: [Float] = []
+            found.reserveCapacity(wanted.count)
+            packed.reserveCapacity(wanted.count * dimension)
+            for id in wanted {
+                guard let slot = slots[id] else { continue }
+                found.append(id)
+                packed.append(contentsOf: UnsafeBufferPointer(start: rows.row(slot), count: dimension))
+            }
+            return (found, packed)
+        }
+    }
+
     /// Replaces the contents with `ids` and rows that `fill` writes into the buffer (loading a
     /// snapshot). Duplicate ids are refused.
     func replaceContents(ids newIDs: [FaceID], fill: (UnsafeMutablePointer<Float>) throws -> Void) throws -> Bool {

@@ -15,6 +15,8 @@ public struct IndexLoadReport: Sendable, Equatable {
     /// Changes replayed on top of the snapshot.
     public var replayed: Int
     public var count: Int
+    /// The position the snapshot itself was written at, when one was loaded.
+    public var snapshotPosition: Int64? = nil
 }
 
 /// Opens the exact index of one recognizer: loads its snapshot and replays the database's
@@ -51,7 +53,8 @@ public struct IndexLoader: Sendable {
             logger.info("index loaded from snapshot", metadata: [
                 "faces": "\(index.count)", "replayed": "\(changes.count)", "position": "\(reached)",
             ])
-            return (index, IndexLoadReport(origin: .snapshot, position: reached, replayed: changes.count, count: index.count))
+            return (index, IndexLoadReport(origin: .snapshot, position: reached, replayed: changes.count, count: index.count,
+                                           snapshotPosition: position))
         } catch let error as SnapshotError {
             logger.warning("index snapshot not used, rebuilding from the database", metadata: [
                 "reason": "\(error)", "path": "\(snapshotPath)",

@@ -1,10 +1,12 @@
+import Foundation
 import LikenessCore
 
 /// Which index serves searches. Exact by default; an approximate FAISS index takes over above
-/// a configurable size, if one is configured.
+/// a configurable size, if one is configured (`IndexKind.configuration` makes these).
 public struct IndexConfiguration: Sendable, Equatable {
     public var precision: ScanPrecision
-    /// An index_factory description ("HNSW32", "IVF1024,PQ64", ...), or nil to stay exact.
+    /// An index_factory description ("HNSW32", "IVF1024,PQ64", ...), or nil to stay exact;
+    /// `{nlist}` is replaced by a list count suited to the gallery's size when it is built.
     public var approximate: String?
     /// Below this many vectors searches stay exact even with `approximate` set.
     public var approximateAbove: Int
@@ -30,13 +32,38 @@ public struct IndexConfiguration: Sendable, Equatable {
     }
 }
 
+/// Why an approximate index was not built.
+public enum IndexBuildError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Building it would need more memory than the machine has available.
+    case notEnoughMemory(needed: Int, available: Int)
+
+    public var description: String {
+        switch self {
+        case let .notEnoughMemory(needed, available):
+            "building the approximate index needs about \(needed >> 20) MiB and \(available >> 20) MiB are available; searches stay exact"
+        }
+    }
+}
+
 /// The exact index, always kept (it is what snapshots hold and what re-ranks), plus an
 /// approximate index for searches once the gallery is large enough.
+///
+/// The approximate index is built beside the one serving, a chunk at a time, while searches
+/// and writes go on; writes made meanwhile are recorded and replayed into it before it is
+/// swapped in, so it misses nothing.
 public final class TieredIndex: VectorIndex, @unchecked Sendable {
     public let exact: ExactIndex
     public let configuration: IndexConfiguration
     private let lock = ReadWriteLock()
-    private var approximate: ApproximateIndex?  // guarded by `lock`
+    // Guarded by `lock`.
+    private var approximate: ApproximateIndex?
+    /// Writes made while an approximate index is being built (nil vector: a removal).
+    private var pending: [(FaceID, [Float]?)]?
+    /// One build at a time.
+    private let building = NSLock()
+
+    /// Vectors copied into a new approximate index per chunk, between which writers may run.
+    static let buildChunk = 16_384
 
     public init(exact: ExactIndex, configuration: IndexConfiguration) {
         self.exact = exact
@@ -47,13 +74,36 @@ public final class TieredIndex: VectorIndex, @unchecked Sendable {
     public var count: Int { exact.count }
     public func contains(id: FaceID) -> Bool { exact.contains(id: id) }
 
-    /// "exact" or the FAISS description now serving searches.
-    public var servingKind: String { lock.read { approximate?.factoryDescription ?? "exact" } }
+    /// "exact" (with its scan precision) or the FAISS description now serving searches.
+    public var servingKind: String {
+        lock.read { approximate?.factoryDescription ?? (exact.precision == .float32 ? "exact" : "exact-\(exact.precision.rawValue)") }
+    }
+
+    /// Bytes the vectors take: the exact copy, plus an estimate of the approximate index.
+    public var memoryBytes: Int {
+        lock.read {
+            let n = exact.count
+            var bytes = n * exact.bytesPerVector
+            if let approximate { bytes += Self.approximateBytes(approximate.factoryDescription, count: n, dimension: dimension) }
+            return bytes
+        }
+    }
+
+    /// FAISS's own layout: the vectors again, HNSW's links (2M on layer 0, about M/(M-1)
+    /// more above), and a label per vector on our side.
+    static func approximateBytes(_ description: String, count: Int, dimension: Int) -> Int {
+        var perVector = dimension * 4 + 8 + 8
+        if let m = description.split(separator: ",").first.flatMap({ $0.hasPrefix("HNSW") ? Int($0.dropFirst(4)) : nil }) {
+            perVector += m * 2 * 4 + m * 4 / max(1, m - 1) + 16
+        }
+        return count * perVector
+    }
 
     public func upsert(id: FaceID, vector: [Float]) throws {
         try lock.write {
             try exact.upsert(id: id, vector: vector)
             try approximate?.upsert(id: id, vector: vector)
+            pending?.append((id, vector))
         }
     }
 
@@ -61,6 +111,7 @@ public final class TieredIndex: VectorIndex, @unchecked Sendable {
     public func remove(id: FaceID) -> Bool {
         lock.write {
             approximate?.remove(id: id)
+            pending?.append((id, nil))
             return exact.remove(id: id)
         }
     }
@@ -86,36 +137,89 @@ public final class TieredIndex: VectorIndex, @unchecked Sendable {
     }
 
     /// Builds the approximate index when the gallery has grown past the threshold, or rebuilds
-    /// it when tombstones pile up; drops it if the gallery shrank. Writers wait meanwhile, so
-    /// the new index misses nothing. Answers whether it changed anything.
-    /// `force` rebuilds it regardless (after the exact index was refilled behind its back).
+    /// it when tombstones pile up (or IVF's lists no longer suit the gallery's size); drops it
+    /// if the gallery shrank. `force` rebuilds it regardless. Searches and writes go on
+    /// meanwhile. Answers whether it changed anything.
     @discardableResult
     public func maintain(force: Bool = false) throws -> Bool {
-        guard let description = configuration.approximate else { return false }
-        return try lock.write {
+        guard configuration.approximate != nil else { return false }
+        return try building.withLock {
             let n = exact.count
             if n < configuration.approximateAbove {
-                defer { approximate = nil }
-                return approximate != nil
-            }
-            if !force, let current = approximate, current.tombstoneRatio < configuration.rebuildTombstoneRatio { return false }
-            let fresh = try ApproximateIndex(dimension: dimension, description: description, parameters: configuration.parameters)
-            try exact.withContents { ids, rows in
-                if !fresh.isTrained {
-                    // An evenly spread sample of the gallery trains IVF and PQ.
-                    let sample = min(n, configuration.trainingSample)
-                    let step = max(1, n / sample)
-                    var training = [Float]()
-                    training.reserveCapacity(sample * dimension)
-                    for i in stride(from: 0, to: n, by: step).prefix(sample) {
-                        training.append(contentsOf: UnsafeBufferPointer(start: rows + i * dimension, count: dimension))
-                    }
-                    try training.withUnsafeBufferPointer { try fresh.train($0) }
+                return lock.write {
+                    defer { approximate = nil }
+                    return approximate != nil
                 }
-                try fresh.add(ids: ids, vectors: UnsafeBufferPointer(start: rows, count: n * dimension))
             }
-            approximate = fresh
+            guard let description = configuration.description(for: n) else { return false }
+            let current = lock.read { approximate.map { ($0.factoryDescription, $0.tombstoneRatio) } }
+            if !force, let (serving, tombstones) = current, tombstones < configuration.rebuildTombstoneRatio,
+               !Self.listsOutgrown(serving, count: n) {
+                return false
+            }
+            try checkMemory(description, count: n)
+            let fresh = try ApproximateIndex(dimension: dimension, description: description, parameters: configuration.parameters)
+            let ids: [FaceID] = lock.write {
+                pending = []
+                return exact.identifiers()
+            }
+            do {
+                try fill(fresh, with: ids)
+                try lock.write {
+                    for (id, vector) in pending ?? [] {
+                        if let vector { try fresh.upsert(id: id, vector: vector) } else { fresh.remove(id: id) }
+                    }
+                    pending = nil
+                    approximate = fresh
+                }
+            } catch {
+                lock.write { pending = nil }
+                throw error
+            }
             return true
         }
+    }
+
+    /// IVF's list count is fixed when it is trained: retrain once the gallery has grown (or
+    /// shrunk) 4x from what the lists were made for.
+    static func listsOutgrown(_ description: String, count: Int) -> Bool {
+        guard description.hasPrefix("IVF"), let lists = Int(description.dropFirst(3).prefix { $0.isNumber }), lists > 0 else { return false }
+        let suited = max(1, Int(4 * Double(count).squareRoot()))
+        return suited > lists * 2 || suited * 2 < lists
+    }
+
+    /// Trains on an evenly spread sample, then adds every vector, a chunk at a time.
+    private func fill(_ fresh: ApproximateIndex, with ids: [FaceID]) throws {
+        if !fresh.isTrained {
+            let sample = min(ids.count, configuration.trainingSample)
+            let step = max(1, ids.count / max(1, sample))
+            let chosen = stride(from: 0, to: ids.count, by: step).prefix(sample).map { ids[$0] }
+            let (_, training) = exact.rows(of: chosen[...])
+            try training.withUnsafeBufferPointer { try fresh.train($0) }
+        }
+        for start in stride(from: 0, to: ids.count, by: Self.buildChunk) {
+            let (found, rows) = exact.rows(of: ids[start..<min(ids.count, start + Self.buildChunk)])
+            try rows.withUnsafeBufferPointer { try fresh.add(ids: found, vectors: $0) }
+        }
+    }
+
+    /// Refuses a build that would push the machine into swap: the new index must fit in half
+    /// of the memory available now.
+    private func checkMemory(_ description: String, count: Int) throws {
+        let needed = Self.approximateBytes(description, count: count, dimension: dimension)
+        guard let available = SystemMemory.availableBytes(), needed > available / 2 else { return }
+        throw IndexBuildError.notEnoughMemory(needed: needed, available: available)
+    }
+}
+
+/// The kernel's estimate of memory available without swapping (Linux's MemAvailable).
+enum SystemMemory {
+    static func availableBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let fields = line.split(separator: " ")
+            if fields.count >= 2, let kib = Int(fields[1]) { return kib * 1024 }
+        }
+        return nil
     }
 }

@@ -48,6 +48,7 @@ public struct APIError: HTTPResponseError, Sendable {
         case let .unauthenticated(code, m): return APIError(.unauthorized, code, m)
         case let .forbidden(code, m): return APIError(.forbidden, code, m)
         case let .throttled(wait, m): return APIError(.tooManyRequests, "too_many_attempts", m, retryAfter: wait)
+        case let .full(code, m): return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code, m)
         }
     }
 

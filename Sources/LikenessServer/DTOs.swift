@@ -108,7 +108,20 @@ struct IndexStatusDTO: ResponseCodable {
     /// The cosine a search of the whole gallery uses now, and why.
     var threshold_applied: ThresholdDTO?
     var calibrated: Bool
-    var database_position: Int64
+    /// The original's name for total_vectors.
+    var ntotal: Int
+    /// The configured kind (`--index`); index_type is what serves now.
+    var index_setting: String
+    var memory_bytes: Int
+    /// The change-log position the index reflects, and the database's own.
+    var index_position: Int64
+    var database_position: Int64?
+    var snapshot_position: Int64?
+    var snapshot_age_seconds: Double?
+    /// A rebuild running now, with the kind it builds.
+    var rebuilding: String?
+    var last_build_error: String?
+    var max_vectors: Int?
     var liveness_available: Bool
     var attributes_available: Bool
     var anti_spoofing: Bool
@@ -122,7 +135,16 @@ struct IndexStatusDTO: ResponseCodable {
         metric = "inner_product"
         recognizer = status.recognizer.id.rawValue
         default_threshold = rounded(status.recognizer.defaultThreshold)
-        database_position = status.position
+        ntotal = status.count
+        index_setting = status.details.setting.rawValue
+        memory_bytes = status.details.memoryBytes
+        index_position = status.position
+        database_position = status.databasePosition
+        snapshot_position = status.details.snapshotPosition
+        snapshot_age_seconds = status.details.snapshotAt.map { (Date().timeIntervalSince($0) * 10).rounded() / 10 }
+        rebuilding = status.details.rebuilding?.rawValue
+        last_build_error = status.details.lastBuildError
+        max_vectors = status.maxVectors
         liveness_available = status.capabilities.liveness
         attributes_available = status.capabilities.attributes
         anti_spoofing = status.antiSpoofing

@@ -66,7 +66,9 @@ enum OpenAPIDocument {
                                     "detection_score": number, "created_at": string], required: ["image_id", "class_id"]),
                     "IndexStatus": object(["total_vectors": integer, "dimension": integer, "index_type": string, "metric": string,
                                            "recognizer": string, "default_threshold": number, "threshold_applied": ref("ThresholdApplied"),
-                                           "calibrated": boolean, "database_position": integer,
+                                           "calibrated": boolean, "ntotal": integer, "index_setting": string, "memory_bytes": integer,
+                                           "index_position": integer, "database_position": integer, "snapshot_position": integer,
+                                           "snapshot_age_seconds": number, "rebuilding": string, "last_build_error": string, "max_vectors": integer,
                                            "liveness_available": boolean, "attributes_available": boolean, "anti_spoofing": boolean],
                                           required: ["total_vectors", "dimension", "index_type"]),
                     "Token": object(["access_token": string, "token_type": string, "expires_in": integer, "role": string],
@@ -172,7 +174,10 @@ enum OpenAPIDocument {
                                                            "min_face_size": string], required: ["file"]),
                                           response: object(["width": integer, "height": integer, "faces": array(["type": "object"])], required: ["faces"]))],
                 "/v1/index": ["get": op("index status", tag: "index", response: ref("IndexStatus"))],
-                "/v1/index/rebuild": ["post": op("rebuild the index from the database (admin)", tag: "index", response: ref("IndexStatus"))],
+                "/v1/index/rebuild": ["post": op("rebuild the index from the database beside the serving one, which answers until the new one is swapped in (admin)",
+                                                 tag: "index", response: ref("IndexStatus"))],
+                "/v1/index/optimize": ["post": op("switch the index kind (exact, exact-f16, exact-i8, hnsw, ivf, auto), or rebuild and retrain the current one, online (admin)",
+                                                  tag: "index", body: jsonBody(object(["kind": string])), response: ref("IndexStatus"))],
             ] as [String: Any],
         ]
     }

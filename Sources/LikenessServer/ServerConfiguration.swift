@@ -56,6 +56,7 @@ public struct ServerConfiguration: Sendable {
         s.thresholdPolicy = thresholdPolicy
         s.enrollmentQuality = enrollmentQuality
         s.queryQuality = queryQuality
+        s.maxVectors = maxVectors
         return s
     }
 
@@ -64,6 +65,8 @@ public struct ServerConfiguration: Sendable {
     /// What a face must offer to be enrolled; `queryQuality`, when set, also filters queries.
     public var enrollmentQuality: QualityRequirements = .enrollment
     public var queryQuality: QualityRequirements?
+    /// Faces the index may hold (`MAX_VECTORS`); nil for no limit.
+    public var maxVectors: Int?
 
     var effectivePerClientInference: Int { perClientInference ?? max(1, inferenceWorkers - 1) }
 

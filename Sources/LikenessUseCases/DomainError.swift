@@ -18,4 +18,6 @@ public enum DomainError: Error, Equatable, Sendable {
     case forbidden(code: String, message: String)
     /// Too many failed attempts: try again after the given seconds.
     case throttled(retryAfter: Int, message: String)
+    /// A configured limit is reached (`index_full`): nothing more can be stored until it rises.
+    case full(code: String, message: String)
 }

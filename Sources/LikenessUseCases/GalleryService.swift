@@ -47,6 +47,10 @@ public struct IndexStatus: Sendable {
     public var antiSpoofing: Bool
     /// What a search of the whole gallery uses now.
     public var threshold: AppliedThreshold?
+    public var details: IndexDetails
+    /// The database's change-log position (the index's `position` follows it).
+    public var databasePosition: Int64?
+    public var maxVectors: Int?
 }
 
 /// People, their faces and the index: every write goes to the database first, then the index
@@ -152,11 +156,19 @@ public struct GalleryService: Sendable {
 
     /// Enrols into a person already checked; the store still refuses one deleted meanwhile.
     private func enrollKnown(_ image: [UInt8], classID: String) async throws -> (FaceRecord, ImageAnalysis, MislabelWarning?) {
+        try checkCapacity()
         let (analysis, face, embedding) = try await enrollableFace(image)
         let warning = try await mislabelWarning(embedding, classID: classID, excluding: nil)
         let record = try await gallery.addFace(newFace(face, embedding, image), classID: classID)
         try await catchUp()
         return (record, analysis, warning)
+    }
+
+    /// Refuses a new face once the index holds `maxVectors` (checked before the work of analysis;
+    /// concurrent enrolments may pass it by a few).
+    private func checkCapacity() throws {
+        guard let limit = settings.maxVectors, index.count >= limit else { return }
+        throw DomainError.full(code: "index_full", message: "the index holds \(index.count) faces, its limit (MAX_VECTORS) is \(limit); delete faces or raise the limit")
     }
 
     /// The largest face, refused when it is a spoof or below the enrolment quality requirements.
@@ -206,16 +218,32 @@ public struct GalleryService: Sendable {
     // MARK: Index
 
     public var indexStatus: IndexStatus {
-        IndexStatus(count: index.count, dimension: index.dimension, kind: index.kind, recognizer: recognition.recognizer,
-                    position: index.position, capabilities: recognition.capabilities, antiSpoofing: settings.antiSpoofing,
-                    threshold: try? recognition.galleryThreshold())
+        get async {
+            let databasePosition = try? await executors.index.run { [gallery] in try gallery.currentPosition() }
+            return IndexStatus(count: index.count, dimension: index.dimension, kind: index.kind, recognizer: recognition.recognizer,
+                               position: index.position, capabilities: recognition.capabilities, antiSpoofing: settings.antiSpoofing,
+                               threshold: try? recognition.galleryThreshold(), details: index.details, databasePosition: databasePosition,
+                               maxVectors: settings.maxVectors)
+        }
     }
 
-    /// Drops the index and rebuilds it from the database (the original's reset_index).
-    public func rebuildIndex() async throws {
-        try await Task { [executors, index] in
-            try await executors.index.run { try index.rebuild() }
-        }.value
+    /// Rebuilds the index from the database (the original's reset_index), with another kind if
+    /// given (optimize). Searches are answered from the serving index until the new one is
+    /// swapped in; writes made meanwhile are replayed into it. One rebuild at a time.
+    public func rebuildIndex(kind: IndexKind? = nil) async throws {
+        do {
+            try await Task { [executors, index] in
+                try await executors.maintenance.run { try index.rebuild(kind: kind) }
+            }.value
+        } catch let error as IndexRebuildError {
+            throw DomainError.conflict(error.description)
+        }
+    }
+
+    /// Builds, retrains or drops the approximate index as the gallery's size asks.
+    @discardableResult
+    public func maintainIndex() async throws -> Bool {
+        try await executors.maintenance.run { [index] in try index.maintain() }
     }
 
     /// Brings the index up to the database after a write. It runs to the end even when the

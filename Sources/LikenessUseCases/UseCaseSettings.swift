@@ -26,6 +26,8 @@ public struct UseCaseSettings: Sendable {
     public var queryQuality: QualityRequirements?
     /// Enrolment warns when a new face is nearer another person than its own.
     public var warnOnMislabel = true
+    /// Faces the index may hold (`MAX_VECTORS`); enrolment past it is refused.
+    public var maxVectors: Int?
 
     public init() {}
 }

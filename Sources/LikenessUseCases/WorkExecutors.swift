@@ -12,16 +12,21 @@ public struct WorkExecutors: Sendable {
     /// bcrypt: about 250 ms of one core per login at cost 12. One thread, so a flood of logins
     /// keeps at least one core for everything else, and a short line, then 503.
     public let passwords: BlockingExecutor
+    /// Index rebuilds and approximate builds: minutes of work at a million faces, on a thread of
+    /// their own so that searches and catch-ups keep theirs.
+    public let maintenance: BlockingExecutor
 
     public init(inferenceWorkers: Int, inferenceQueue: Int, passwordThreads: Int = 1, passwordQueue: Int = 8) {
         inference = BlockingExecutor(name: "likeness-inference", threads: inferenceWorkers, queueLimit: inferenceQueue)
         index = BlockingExecutor(name: "likeness-index", threads: 2, queueLimit: 256)
         passwords = BlockingExecutor(name: "likeness-bcrypt", threads: passwordThreads, queueLimit: passwordQueue)
+        maintenance = BlockingExecutor(name: "likeness-index-build", threads: 1, queueLimit: 4)
     }
 
     public func shutdown() {
         inference.shutdown()
         index.shutdown()
         passwords.shutdown()
+        maintenance.shutdown()
     }
 }

@@ -28,6 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most matches searched per face ($SEARCH_K; default 100).") var searchK: Int?
     @Option(help: "Let anyone register viewer accounts ($LIKENESS_OPEN_REGISTRATION; default false).") var openRegistration: Bool?
     @Option(help: "Seconds between index snapshots when the gallery changed (default 300).") var snapshotInterval: Int?
+    @Option(help: "Index kind: exact, exact-f16, exact-i8, hnsw, ivf or auto ($LIKENESS_INDEX / $FAISS_INDEX_TYPE, where IndexFlatIP means exact; default auto: exact until a scan would read 64 M floats, then HNSW).")
+    var index: String?
+    @Option(help: "Faces the index may hold; enrolment past it is refused with 507 ($MAX_VECTORS; default no limit).") var maxVectors: Int?
     @Option(help: "Faces analysed per image, largest first ($LIKENESS_MAX_FACES; default 20).") var maxFaces: Int?
     @Option(help: "Seconds before a request is answered 503 ($LIKENESS_REQUEST_TIMEOUT; default 60).") var requestTimeout: Int?
     @Option(help: "Connections open at once; more wait in the backlog ($LIKENESS_MAX_CONNECTIONS; default 512).") var maxConnections: Int?
@@ -60,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("host", host), ("port", port.map(String.init)), ("data_dir", dataDir), ("model_dir", modelDir), ("database_url", databaseURL),
             ("max_file_size", maxFileSize.map(String.init)), ("workers", workers.map(String.init)), ("queue", queue.map(String.init)),
             ("search_k", searchK.map(String.init)), ("open_registration", openRegistration.map { String($0) }),
-            ("snapshot_interval", snapshotInterval.map(String.init)), ("max_faces", maxFaces.map(String.init)),
+            ("snapshot_interval", snapshotInterval.map(String.init)), ("index", index), ("max_vectors", maxVectors.map(String.init)), ("max_faces", maxFaces.map(String.init)),
             ("request_timeout", requestTimeout.map(String.init)), ("per_client_inference", perClientInference.map(String.init)),
             ("trusted_proxies", trustedProxies), ("max_connections", maxConnections.map(String.init)),
             ("idle_timeout", idleTimeout.map(String.init)), ("tls_cert", tlsCert), ("tls_key", tlsKey), ("pack", pack),
@@ -111,6 +114,16 @@ struct ServeCommand: AsyncParsableCommand {
         quality.minDetectorScore = try settings.double("min_detector_score") ?? quality.minDetectorScore
         server.enrollmentQuality = quality
         server.queryQuality = try settings.bool("query_quality_filter") ? quality : nil
+        server.maxVectors = try settings.optionalInt("max_vectors").map { n in
+            guard n > 0 else { throw ValidationError("\(Settings.names("max_vectors")) = \(n) must be positive") }
+            return n
+        }
+        let indexKind = try settings.string("index").map { name in
+            guard let kind = IndexKind(setting: name) else {
+                throw ValidationError("\(Settings.names("index")) = '\(name)' is not one of \(IndexKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return kind
+        } ?? .auto
 
         let models = settings.string("model_dir") ?? data + "/models"
         let database = settings.string("database_url") ?? "sqlite://\(data)/likeness.db"
@@ -132,7 +145,7 @@ struct ServeCommand: AsyncParsableCommand {
         let index = try LiveIndex(
             loader: IndexLoader(recognizer: recognizer.id, dimension: recognizer.dimension,
                                 snapshotPath: "\(data)/index-\(recognizer.id.rawValue).snapshot", logger: logger),
-            source: store)
+            kind: indexKind, source: store)
         logger.info("index ready", metadata: ["faces": "\(index.count)", "kind": "\(index.kind)", "position": "\(index.position)"])
         if recognizer.calibration == nil, server.thresholdPolicy != .cosine(recognizer.defaultThreshold) {
             logger.warning("the pack \(installed.pack.name) has no calibration: matches use its default cosine \(recognizer.defaultThreshold)")
@@ -143,10 +156,11 @@ struct ServeCommand: AsyncParsableCommand {
                                          logger: logger)
         let interval = try settings.int("snapshot_interval", default: 300, range: 1...86400)
         let snapshots = SnapshotService(index: index, interval: .seconds(interval), logger: logger)
+        let maintenance = IndexMaintenanceService(index: index, interval: .seconds(60), logger: logger)
         // Shut down in reverse order: the HTTP server stops accepting and finishes its requests,
         // then the last snapshot is written; the store closes when the command returns.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: snapshots), .init(service: app)],
+            services: [.init(service: snapshots), .init(service: maintenance), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

@@ -12,6 +12,7 @@ struct Settings {
     static let legacyEnvironment: [String: String] = [
         "host": "HOST", "port": "PORT", "max_file_size": "MAX_FILE_SIZE", "workers": "ASYNC_WORKERS", "search_k": "SEARCH_K",
         "anti_spoofing": "ENABLE_ANTI_SPOOFING", "anti_spoofing_threshold": "ANTI_SPOOFING_THRESHOLD",
+        "index": "FAISS_INDEX_TYPE", "max_vectors": "MAX_VECTORS",
     ]
 
     let reader: ConfigReader

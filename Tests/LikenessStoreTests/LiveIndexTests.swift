@@ -2,6 +2,7 @@ import Foundation
 import LikenessCore
 import LikenessIndex
 import LikenessStore
+import Synchronization
 import Testing
 
 /// The index following the real database: enroll, delete, snapshot, restart, corruption.
@@ -76,4 +77,75 @@ import Testing
         #expect(rebuilt.index.count == 2 && rebuilt.index.contains(id: a.id) && rebuilt.index.contains(id: a2.id))
         #expect(rebuilt.position == restarted.position)
     }
+}
+
+/// Rebuilds and kind switches on the real database while faces are enrolled and searched.
+@Suite struct OnlineRebuildTests {
+    let recognizer = RecognizerID("r")
+
+    @Test(arguments: Backend.available)
+    func kindsSwitchOnlineAndLoseNoAcknowledgedFace(backend: Backend) async throws {
+        let store = try SQLStore(url: try backend.freshURL())
+        let snapshot = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-online-\(UUID().uuidString)").path
+        defer { unlink(snapshot) }
+        let live = try LiveIndex(loader: IndexLoader(recognizer: recognizer, dimension: 8, snapshotPath: snapshot), kind: .exact, source: store)
+        _ = try await store.createPerson(classID: "A", name: "Alice", info: "")
+        // Enough faces for IVF to train (1,000); each seed's vector is distinct.
+        var acknowledged: [(FaceID, Int)] = []
+        for seed in 1...1100 {
+            acknowledged.append((try await store.addFace(newFace(seed), classID: "A").id, seed))
+        }
+        try live.catchUp()
+        let run = SharedRun(acknowledged)
+
+        // A reader: each search must find a face acknowledged before it started.
+        let reader = Task.detached { [live, run] () -> Int in
+            var gen = VectorGenerator(seed: 3)
+            var searches = 0
+            while !run.stop.load(ordering: .relaxed) {
+                let (id, seed) = run.faces.withLock { $0[Int(gen.next() % UInt64($0.count))] }
+                do {
+                    let hit = try live.search(unitVector(seed), k: 1, minScore: 0.999).first
+                    if hit?.id != id { run.failures.withLock { $0.append("face \(id) missing (kind \(live.kind))") } }
+                } catch {
+                    run.failures.withLock { $0.append("search failed: \(error)") }
+                }
+                searches += 1
+            }
+            return searches
+        }
+        // A writer: enrol, catch up (acknowledge), publish.
+        let writer = Task { [live, run, store] in
+            var seed = 5000
+            while !run.stop.load(ordering: .relaxed) {
+                seed += 1
+                let face = try await store.addFace(newFace(seed), classID: "A")
+                try live.catchUp()
+                run.faces.withLock { $0.append((face.id, seed)) }
+            }
+        }
+        for (kind, serving) in [(IndexKind.hnsw, "HNSW32"), (.ivf, "IVF"), (.exactI8, "exact-int8"), (.exact, "exact")] {
+            try await Task.detached { try live.rebuild(kind: kind) }.value
+            #expect(live.kind.hasPrefix(serving) && live.details.setting == kind)
+        }
+        run.stop.store(true, ordering: .relaxed)
+        try await writer.value
+        let searches = await reader.value
+        #expect(run.failures.withLock { $0 }.isEmpty, "\(run.failures.withLock { $0.prefix(5) })")
+        #expect(searches > 0)
+        for (id, seed) in run.faces.withLock({ $0 }) {
+            #expect(try live.search(unitVector(seed), k: 1, minScore: 0.999).first?.id == id)
+        }
+        let databasePosition = try store.currentPosition()
+        #expect(live.count == run.faces.withLock { $0.count } && live.position == databasePosition)
+    }
+}
+
+/// What the concurrent tasks of a test share.
+private final class SharedRun: Sendable {
+    let faces: Mutex<[(FaceID, Int)]>
+    let stop = Atomic(false)
+    let failures = Mutex<[String]>([])
+
+    init(_ faces: [(FaceID, Int)]) { self.faces = Mutex(faces) }
 }

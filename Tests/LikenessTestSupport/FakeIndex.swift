@@ -36,10 +36,14 @@ public final class FakeIndex: GalleryIndex, @unchecked Sendable {
         return changes.count
     }
 
-    public func rebuild() throws {
+    public var details: IndexDetails { IndexDetails(setting: .exact, serving: kind, memoryBytes: count * dimension * 4) }
+
+    public func rebuild(kind: IndexKind?) throws {
         state.withLock { $0 = ([:], 0) }
         _ = try catchUp()
     }
+
+    public func maintain() throws -> Bool { false }
 
     public func snapshot() throws {}
 }

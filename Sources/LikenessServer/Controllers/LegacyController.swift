@@ -226,12 +226,12 @@ struct LegacyController: Sendable {
     }
 
     @Sendable func indexStatus(_ request: Request, context: Context) async throws -> IndexStatusDTO {
-        IndexStatusDTO(gallery.indexStatus)
+        IndexStatusDTO(await gallery.indexStatus)
     }
 
     @Sendable func resetIndex(_ request: Request, context: Context) async throws -> IndexStatusDTO {
         try await gallery.rebuildIndex()
-        return IndexStatusDTO(gallery.indexStatus)
+        return IndexStatusDTO(await gallery.indexStatus)
     }
 
     static let totalCount = HTTPFields.Element.Name("X-Total-Count")!

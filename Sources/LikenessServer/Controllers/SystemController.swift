@@ -1,4 +1,5 @@
 import Hummingbird
+import LikenessCore
 import LikenessUseCases
 
 /// Health, readiness and the OpenAPI document (open to anyone), and `/v1/index`.
@@ -12,7 +13,9 @@ struct SystemController: Sendable {
             .get("readyz", use: ready)
             .get("openapi.json", use: openAPI)
         v1.group().add(middleware: RequireRole.viewer).get("index", use: index)
-        v1.group().add(middleware: RequireRole.admin).post("index/rebuild", use: rebuild)
+        v1.group().add(middleware: RequireRole.admin)
+            .post("index/rebuild", use: rebuild)
+            .post("index/optimize", use: optimize)
     }
 
     struct Status: ResponseCodable {
@@ -26,17 +29,36 @@ struct SystemController: Sendable {
         guard await accounts.isReachable() else {
             throw APIError(.serviceUnavailable, "not_ready", "the database is not reachable", retryAfter: 5)
         }
-        return Status(status: "ready", faces: String(gallery.indexStatus.count))
+        return Status(status: "ready", faces: String(await gallery.indexStatus.count))
     }
 
     @Sendable func openAPI(_ request: Request, context: Context) async throws -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
     }
 
-    @Sendable func index(_ request: Request, context: Context) async throws -> IndexStatusDTO { IndexStatusDTO(gallery.indexStatus) }
+    @Sendable func index(_ request: Request, context: Context) async throws -> IndexStatusDTO { IndexStatusDTO(await gallery.indexStatus) }
 
     @Sendable func rebuild(_ request: Request, context: Context) async throws -> IndexStatusDTO {
         try await gallery.rebuildIndex()
-        return IndexStatusDTO(gallery.indexStatus)
+        return IndexStatusDTO(await gallery.indexStatus)
+    }
+
+    struct OptimizeRequest: Decodable {
+        var kind: String?
+    }
+
+    /// Switches the kind, or rebuilds the current one (retraining IVF for the gallery's size).
+    @Sendable func optimize(_ request: Request, context: Context) async throws -> IndexStatusDTO {
+        // No body (or no content type): rebuild the current kind.
+        let body = request.headers[.contentType] == nil ? nil : try await request.decode(as: OptimizeRequest.self, context: context)
+        var kind: IndexKind?
+        if let name = body?.kind {
+            guard let parsed = IndexKind(setting: name) else {
+                throw APIError.badRequest("invalid_kind", "kind must be one of \(IndexKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            kind = parsed
+        }
+        try await gallery.rebuildIndex(kind: kind)
+        return IndexStatusDTO(await gallery.indexStatus)
     }
 }
