@@ -13,7 +13,7 @@ public func buildApplication(
     services: ServerServices,
     logger: Logger = Logger(label: "likeness.server")
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(configuration: configuration, services: services)
+    let router = try await buildRouter(configuration: configuration, services: services, logger: logger)
     // Idle connections (slowloris, sockets left open) are closed; headers are capped well below
     // NIO's defaults; past the connection cap, new connections wait in the listen backlog.
     let http1 = HTTP1Channel.Configuration(
@@ -60,8 +60,8 @@ public struct TLSSetupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-public func buildRouter(configuration: ServerConfiguration, services: ServerServices,
-                        executors: WorkExecutors? = nil) async throws -> Router<LikenessRequestContext> {
+public func buildRouter(configuration: ServerConfiguration, services: ServerServices, executors: WorkExecutors? = nil,
+                        logger: Logger = Logger(label: "likeness.server")) async throws -> Router<LikenessRequestContext> {
     let settings = configuration.useCaseSettings
     let executors = executors ?? WorkExecutors(inferenceWorkers: configuration.inferenceWorkers, inferenceQueue: configuration.inferenceQueue,
                                                passwordThreads: configuration.passwordHashingThreads,
@@ -73,13 +73,20 @@ public func buildRouter(configuration: ServerConfiguration, services: ServerServ
     let accounts = try await AccountService(accounts: services.accounts, secret: secret, executors: executors, settings: settings)
 
     let router = Router(context: LikenessRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
+    if services.metrics != nil { router.add(middleware: MetricsMiddleware()) }
     router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
+    var requests = Logger(label: "likeness.request")
+    requests.logLevel = logger.logLevel
+    router.add(middleware: RequestLogMiddleware(logger: requests))
+    router.add(middleware: ErrorMiddleware())
     router.add(middleware: UploadShareMiddleware(clients: ClientLimiter(perClient: configuration.effectivePerClientInference)))
     router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
     router.add(middleware: BearerAuthenticator(accounts: accounts))
     let api = router.group("api"), v1 = router.group("v1")
     SystemController(accounts: accounts, gallery: gallery).addRoutes(to: router.group(), v1: v1)
+    if let registry = services.metrics {
+        MetricsController(registry: registry, gallery: gallery, executors: executors, pack: services.packName).addRoutes(to: router.group())
+    }
     AccountController(accounts: accounts).addRoutes(api: api, v1: v1)
     LegacyController(recognition: recognition, gallery: gallery, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: api)
     PeopleController(gallery: gallery, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: v1)

@@ -82,7 +82,9 @@ public struct RecognitionService: Sendable {
         }
         let options = AnalysisOptions(embed: embed, maxFaces: settings.maxFacesPerImage, minFaceSize: filter.minFaceSize ?? 0,
                                       minDetectorScore: filter.minDetectorScore, liveness: liveness, attributes: attributes)
-        return try await executors.inference.run { [analyzer] in try analyzer.analyzeNow(image, options: options) }
+        let analysis = try await executors.inference.run { [analyzer] in try analyzer.analyzeNow(image, options: options) }
+        StageMetrics.shared.record(analysis.timings)
+        return analysis
     }
 
     /// Faces without embeddings; liveness when asked, or by default when it is enforced.
@@ -134,9 +136,12 @@ public struct RecognitionService: Sendable {
         var wanted = max(k * 4, k)
         while true {
             let depth = wanted
+            var clock = Stopwatch()
             let hits = try await executors.index.run { [index] in try index.search(vector, k: depth, minScore: threshold) }
+            StageMetrics.shared.record("search", milliseconds: clock.lap())
             let fresh = hits.filter { !seenFaces.contains($0.id) }
             let found = try await gallery.facesWithPeople(ids: fresh.map(\.id))
+            StageMetrics.shared.record("store", milliseconds: clock.lap())
             for hit in fresh {
                 seenFaces.insert(hit.id)
                 // A face deleted since the search is skipped.

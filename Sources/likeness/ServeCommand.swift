@@ -31,6 +31,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Index kind: exact, exact-f16, exact-i8, hnsw, ivf or auto ($LIKENESS_INDEX / $FAISS_INDEX_TYPE, where IndexFlatIP means exact; default auto: exact until a scan would read 64 M floats, then HNSW).")
     var index: String?
     @Option(help: "Faces the index may hold; enrolment past it is refused with 507 ($MAX_VECTORS; default no limit).") var maxVectors: Int?
+    @Option(help: "trace, debug, info, notice, warning, error or critical ($LIKENESS_LOG_LEVEL; DEBUG=true means debug; default info).")
+    var logLevel: String?
+    @Option(help: "Also write the log to this file, rotated by size ($LIKENESS_LOG_FILE; the original wrote logs/app.log).") var logFile: String?
+    @Option(help: "Bytes before the log file is rotated ($LIKENESS_LOG_MAX_BYTES; default 10485760).") var logMaxBytes: Int?
+    @Option(help: "Rotated log files kept ($LIKENESS_LOG_FILES; default 5).") var logFiles: Int?
+    @Option(help: "Serve Prometheus metrics at /metrics ($LIKENESS_METRICS; default true).") var metrics: Bool?
     @Option(help: "Faces analysed per image, largest first ($LIKENESS_MAX_FACES; default 20).") var maxFaces: Int?
     @Option(help: "Seconds before a request is answered 503 ($LIKENESS_REQUEST_TIMEOUT; default 60).") var requestTimeout: Int?
     @Option(help: "Connections open at once; more wait in the backlog ($LIKENESS_MAX_CONNECTIONS; default 512).") var maxConnections: Int?
@@ -63,7 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
             ("host", host), ("port", port.map(String.init)), ("data_dir", dataDir), ("model_dir", modelDir), ("database_url", databaseURL),
             ("max_file_size", maxFileSize.map(String.init)), ("workers", workers.map(String.init)), ("queue", queue.map(String.init)),
             ("search_k", searchK.map(String.init)), ("open_registration", openRegistration.map { String($0) }),
-            ("snapshot_interval", snapshotInterval.map(String.init)), ("index", index), ("max_vectors", maxVectors.map(String.init)), ("max_faces", maxFaces.map(String.init)),
+            ("snapshot_interval", snapshotInterval.map(String.init)), ("index", index), ("max_vectors", maxVectors.map(String.init)),
+            ("log_level", logLevel), ("log_file", logFile), ("log_max_bytes", logMaxBytes.map(String.init)),
+            ("log_files", logFiles.map(String.init)), ("metrics", metrics.map { String($0) }), ("max_faces", maxFaces.map(String.init)),
             ("request_timeout", requestTimeout.map(String.init)), ("per_client_inference", perClientInference.map(String.init)),
             ("trusted_proxies", trustedProxies), ("max_connections", maxConnections.map(String.init)),
             ("idle_timeout", idleTimeout.map(String.init)), ("tls_cert", tlsCert), ("tls_key", tlsKey), ("pack", pack),
@@ -85,8 +93,10 @@ struct ServeCommand: AsyncParsableCommand {
         let data = settings.string("data_dir") ?? "data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         chmod(data, 0o700)
+        let level = try Observability.bootstrapLogging(settings)
+        let registry = try Observability.bootstrapMetrics(settings)
         var logger = Logger(label: "likeness")
-        logger.logLevel = .info
+        logger.logLevel = level
 
         var server = ServerConfiguration()
         server.host = settings.string("host") ?? "127.0.0.1"
@@ -152,7 +162,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let app = try await buildApplication(configuration: server,
-                                         services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index),
+                                         services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index,
+                                                                  metrics: registry, packName: installed.pack.name),
                                          logger: logger)
         let interval = try settings.int("snapshot_interval", default: 300, range: 1...86400)
         let snapshots = SnapshotService(index: index, interval: .seconds(interval), logger: logger)

@@ -12,7 +12,7 @@ struct Settings {
     static let legacyEnvironment: [String: String] = [
         "host": "HOST", "port": "PORT", "max_file_size": "MAX_FILE_SIZE", "workers": "ASYNC_WORKERS", "search_k": "SEARCH_K",
         "anti_spoofing": "ENABLE_ANTI_SPOOFING", "anti_spoofing_threshold": "ANTI_SPOOFING_THRESHOLD",
-        "index": "FAISS_INDEX_TYPE", "max_vectors": "MAX_VECTORS",
+        "index": "FAISS_INDEX_TYPE", "max_vectors": "MAX_VECTORS", "debug": "DEBUG",
     ]
 
     let reader: ConfigReader
@@ -77,13 +77,15 @@ struct Settings {
         return d
     }
 
-    func bool(_ key: String) throws -> Bool {
+    func bool(_ key: String) throws -> Bool { try optionalBool(key) ?? false }
+
+    func optionalBool(_ key: String) throws -> Bool? {
         if let text = string(key)?.lowercased() {
             if ["1", "true", "yes", "on"].contains(text) { return true }
             if ["0", "false", "no", "off"].contains(text) { return false }
             throw ValidationError("\(Self.names(key)) = '\(text)' is not true or false")
         }
-        return reader.bool(forKey: ConfigKey([key])) ?? false
+        return reader.bool(forKey: ConfigKey([key]))
     }
 
     func list(_ key: String) -> [String] {
