@@ -76,6 +76,8 @@ struct FaceRecordDTO: ResponseCodable, Sendable {
     var box: [Double]
     var detection_score: Double
     var created_at: String
+    /// SHA-256 of the uploaded image: a client can tell which of its photos are enrolled.
+    var image_sha256: String
     /// Set when the face looks like another person's (a likely mislabel or duplicate).
     var warning: MislabelWarningDTO?
 
@@ -87,6 +89,7 @@ struct FaceRecordDTO: ResponseCodable, Sendable {
         box = [f.box.x, f.box.y, f.box.width, f.box.height]
         detection_score = (f.detectionScore * 10000).rounded() / 10000
         created_at = iso(f.createdAt)
+        image_sha256 = f.imageSHA256
     }
 }
 

@@ -63,7 +63,7 @@ enum OpenAPIDocument {
                     "Person": object(["class_id": string, "name": string, "info": string, "created_at": string, "updated_at": string],
                                      required: ["class_id", "name", "info"]),
                     "Face": object(["image_id": integer, "class_id": string, "recognizer": string, "box": array(number),
-                                    "detection_score": number, "created_at": string], required: ["image_id", "class_id"]),
+                                    "detection_score": number, "created_at": string, "image_sha256": string], required: ["image_id", "class_id"]),
                     "IndexStatus": object(["total_vectors": integer, "dimension": integer, "index_type": string, "metric": string,
                                            "recognizer": string, "default_threshold": number, "threshold_applied": ref("ThresholdApplied"),
                                            "calibrated": boolean, "ntotal": integer, "index_setting": string, "memory_bytes": integer,

@@ -8,6 +8,8 @@ public struct EnrollOutcome: Sendable {
     public var result: Result<FaceRecord, any Error>
     /// Set when the face looks like someone else's (it is enrolled all the same).
     public var warning: MislabelWarning?
+    /// Faces found in the image (the largest was enrolled); nil when it was refused before.
+    public var facesInImage: Int?
 }
 
 /// A face nearer another person than its own: a likely mislabel, or one person enrolled twice.
@@ -191,8 +193,9 @@ public struct GalleryService: Sendable {
         var outcomes: [EnrollOutcome] = []
         for image in images {
             do {
-                let (record, _, warning) = try await enrollKnown(image.bytes, classID: classID)
-                outcomes.append(EnrollOutcome(filename: image.filename, result: .success(record), warning: warning))
+                let (record, analysis, warning) = try await enrollKnown(image.bytes, classID: classID)
+                outcomes.append(EnrollOutcome(filename: image.filename, result: .success(record), warning: warning,
+                                              facesInImage: analysis.faces.count))
             } catch let e as DomainError {
                 outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(e)))
             } catch let e as ImageError {

@@ -32,6 +32,8 @@ struct PeopleController: Sendable {
         var status: String
         var face: FaceRecordDTO?
         var error: ErrorBody?
+        /// Faces found in the image; the largest was enrolled.
+        var faces_in_image: Int?
     }
 
     struct ErrorBody: Codable, Sendable { var code: String; var message: String }
@@ -87,7 +89,8 @@ struct PeopleController: Sendable {
         let results = outcomes.map { outcome -> EnrollResult in
             switch outcome.result {
             case let .success(record):
-                return EnrollResult(filename: outcome.filename, status: "enrolled", face: FaceRecordDTO(record, warning: outcome.warning), error: nil)
+                return EnrollResult(filename: outcome.filename, status: "enrolled", face: FaceRecordDTO(record, warning: outcome.warning), error: nil,
+                                    faces_in_image: outcome.facesInImage)
             case let .failure(reason):
                 let e = APIError.from(reason)
                 return EnrollResult(filename: outcome.filename, status: "rejected", face: nil, error: ErrorBody(code: e.code, message: e.message))
