@@ -2,28 +2,37 @@ import LikenessCore
 import Logging
 import ServiceLifecycle
 
-/// Keeps the approximate index suited to the gallery: builds it once the gallery outgrows an
-/// exact scan, rebuilds it when tombstones pile up or IVF's lists no longer fit, drops it when
-/// the gallery shrinks. Builds run beside the serving index, on a thread of their own.
+/// Keeps the index in step with the database and suited to the gallery:
+/// - every few seconds it applies changes written by other processes (`likeness enroll`
+///   straight into the database, another replica), which this server's own writes apply at once;
+/// - every minute it builds the approximate index once the gallery outgrows an exact scan,
+///   rebuilds it when tombstones pile up or IVF's lists no longer fit, drops it when the gallery
+///   shrinks. Builds run beside the serving index, on a thread of their own.
 public struct IndexMaintenanceService: Service {
     let index: any GalleryIndex
-    let interval: Duration
+    let catchUpInterval: Duration
+    let maintainEvery: Int
     let executor: BlockingExecutor
     let logger: Logger
 
-    public init(index: any GalleryIndex, interval: Duration, logger: Logger) {
+    public init(index: any GalleryIndex, catchUpInterval: Duration = .seconds(5), maintainInterval: Duration = .seconds(60), logger: Logger) {
         self.index = index
-        self.interval = interval
+        self.catchUpInterval = catchUpInterval
+        maintainEvery = max(1, Int(maintainInterval / catchUpInterval))
         executor = BlockingExecutor(name: "likeness-index-maintenance", threads: 1)
         self.logger = logger
     }
 
     public func run() async throws {
+        var round = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: catchUpInterval) }
             guard !Task.isShuttingDownGracefully else { break }
+            round += 1
             do {
-                if try await executor.run({ [index] in try index.maintain() }) {
+                let applied = try await executor.run { [index] in try index.catchUp() }
+                if applied > 0 { logger.debug("index caught up with changes from elsewhere", metadata: ["changes": "\(applied)"]) }
+                if round % maintainEvery == 0, try await executor.run({ [index] in try index.maintain() }) {
                     logger.info("approximate index rebuilt", metadata: ["serving": "\(index.kind)", "faces": "\(index.count)"])
                 }
             } catch {

@@ -116,9 +116,20 @@ struct RemoteGallery: GalleryTarget {
             body.append(Data("\r\n--\(boundary)--\r\n".utf8))
             request.httpBody = body
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        return (status, try? JSONSerialization.jsonObject(with: data))
+        // 503 (the server's queue, or this client's share of it, is full) is retried: quickly at
+        // first, then no more often than the server's Retry-After asks, for about two minutes.
+        var wait = 0.1
+        var waited = 0.0
+        while true {
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let http = response as? HTTPURLResponse
+            let status = http?.statusCode ?? 0
+            guard status == 503, waited < 120 else { return (status, try? JSONSerialization.jsonObject(with: data)) }
+            let asked = (http?.value(forHTTPHeaderField: "Retry-After")).flatMap(Double.init) ?? 2
+            try await Task.sleep(for: .seconds(wait))
+            waited += wait
+            wait = min(wait * 2, asked)
+        }
     }
 
     private func failure(_ status: Int, _ body: Any?) -> Failure {

@@ -167,7 +167,7 @@ struct ServeCommand: AsyncParsableCommand {
                                          logger: logger)
         let interval = try settings.int("snapshot_interval", default: 300, range: 1...86400)
         let snapshots = SnapshotService(index: index, interval: .seconds(interval), logger: logger)
-        let maintenance = IndexMaintenanceService(index: index, interval: .seconds(60), logger: logger)
+        let maintenance = IndexMaintenanceService(index: index, logger: logger)
         // Shut down in reverse order: the HTTP server stops accepting and finishes its requests,
         // then the last snapshot is written; the store closes when the command returns.
         let group = ServiceGroup(configuration: .init(

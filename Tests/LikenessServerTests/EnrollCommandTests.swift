@@ -1,0 +1,128 @@
+import Foundation
+import LikenessCore
+import LikenessStore
+import Testing
+
+/// `likeness enroll` and `likeness identify`, run as a user runs them, on the real models,
+/// database and photos.
+@Suite(.serialized) struct EnrollCommandTests {
+    static let faces = StartupTests.repo.deletingLastPathComponent().appendingPathComponent("shared/faces")
+    static let available = FileManager.default.fileExists(atPath: faces.path)
+        && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
+
+    /// A folder per person, linking `people` LFW people with at least two photos.
+    static func lfwFolder(people: Int) throws -> (String, Int) {
+        let source = faces.appendingPathComponent("lfw-devtrain").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-enroll-\(UUID().uuidString)").path
+        var photos = 0
+        var taken = 0
+        for person in try FileManager.default.contentsOfDirectory(atPath: source).sorted() where taken < people {
+            let files = try FileManager.default.contentsOfDirectory(atPath: source + "/" + person).filter { $0.hasSuffix(".jpg") }.sorted()
+            guard files.count >= 2 else { continue }
+            try FileManager.default.createDirectory(atPath: "\(dir)/\(person)", withIntermediateDirectories: true)
+            for file in files.prefix(3) {
+                try FileManager.default.createSymbolicLink(atPath: "\(dir)/\(person)/\(file)", withDestinationPath: "\(source)/\(person)/\(file)")
+                photos += 1
+            }
+            taken += 1
+        }
+        return (dir, photos)
+    }
+
+    static func likeness(_ arguments: [String], output: Pipe? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = StartupTests.likeness
+        p.arguments = arguments
+        p.standardOutput = output ?? FileHandle.nullDevice
+        p.standardError = output ?? FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    static func runToEnd(_ arguments: [String]) throws -> (Int32, String) {
+        let pipe = Pipe()
+        let p = try likeness(arguments, output: pipe)
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: available))
+    func enrollResumesAfterBeingKilledHalfway() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: StartupTests.likeness.path), "build the likeness executable first")
+        let (folder, photos) = try Self.lfwFolder(people: 20)
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-enroll-data-\(UUID().uuidString)").path
+        defer {
+            try? FileManager.default.removeItem(atPath: folder)
+            try? FileManager.default.removeItem(atPath: data)
+        }
+        let arguments = ["enroll", folder, "--data-dir", data, "--model-dir", StartupTests.dlibModels.path, "--jobs", "2"]
+
+        // Killed (SIGKILL) once a third of the photos are through.
+        let pipe = Pipe()
+        let first = try Self.likeness(arguments, output: pipe)
+        var seen = ""
+        while first.isRunning {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if let line = seen.split(separator: "\n").last(where: { $0.contains("enrolled ") }),
+               let done = Int(line.split(separator: "/").first ?? ""), done >= photos / 3 {
+                kill(first.processIdentifier, SIGKILL)
+                break
+            }
+        }
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal, "the first run ended before it could be killed: \(seen)")
+        let store = try SQLStore("sqlite://\(data)/likeness.db", connections: 1)
+        let before = try await store.faceCount(recognizer: nil)
+        #expect(before > 0 && before < photos)
+
+        // The second run skips what is enrolled and finishes; a third has nothing left to do.
+        let (status, output) = try Self.runToEnd(arguments)
+        #expect(status == 0, "\(output)")
+        let summary = try #require(output.split(separator: "\n").last { $0.hasPrefix("enrolled ") }.map(String.init), "\(output)")
+        #expect(summary.contains("already enrolled \(before)"), "\(summary)")
+        let after = try await store.faceCount(recognizer: nil)
+        let failed = Int(summary.split(separator: " ").last ?? "") ?? -1
+        #expect(after + failed == photos, "\(summary)")
+        let (_, again) = try Self.runToEnd(arguments)
+        #expect(again.contains("enrolled 0, already enrolled \(after)"), "\(again)")
+        #expect(try await store.faceCount(recognizer: nil) == after)
+    }
+
+    @Test(.enabled(if: available))
+    func enrollAndIdentifyAgainstARunningServer() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: StartupTests.likeness.path), "build the likeness executable first")
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-remote-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let port = Int.random(in: 45000...49999)
+        let server = try Self.likeness(["serve", "--data-dir", data, "--model-dir", StartupTests.dlibModels.path, "--port", String(port)])
+        defer { server.terminate(); server.waitUntilExit() }
+        let base = "http://127.0.0.1:\(port)"
+        var up = false
+        for _ in 0..<150 {
+            if try ObservabilityTests.curl([base + "/healthz"]).status == 200 { up = true; break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try #require(up, "the server did not start")
+        let credentials = #"{"username": "admin", "password": "enroll-test-password-1"}"#
+        _ = try ObservabilityTests.curl(["-H", "Content-Type: application/json", "-d", credentials, base + "/api/register"])
+        let login = try ObservabilityTests.curl(["-H", "Content-Type: application/json", "-d", credentials, base + "/api/login"])
+        let token = try #require((try JSONSerialization.jsonObject(with: Data(login.body.utf8)) as? [String: Any])?["access_token"] as? String)
+
+        let knn = Self.faces.appendingPathComponent("face_recognition/knn_examples").path
+        let (status, output) = try Self.runToEnd(["enroll", knn + "/train", "--url", base, "--token", token])
+        #expect(status == 0 && output.contains("enrolled 9, already enrolled 0, not enrolled 0"), "\(output)")
+        let (_, again) = try Self.runToEnd(["enroll", knn + "/train", "--url", base, "--token", token])
+        #expect(again.contains("enrolled 0, already enrolled 9"), "\(again)")
+        let (_, who) = try Self.runToEnd(["identify", knn + "/test/kit_with_rose.jpg", knn + "/test/obama_and_biden.jpg", "--url", base, "--token", token])
+        let lines = who.split(separator: "\n").filter { $0.contains(".jpg:") }
+        #expect(lines.count == 2, "\(who)")
+        #expect(lines.first { $0.contains("kit_with_rose") }.map { $0.contains("kit_harington") && $0.contains("rose_leslie") } == true, "\(who)")
+        #expect(lines.first { $0.contains("obama_and_biden") }.map { $0.contains("obama") && $0.contains("biden") && $0.contains("unknown") } == true, "\(who)")
+        let (refused, message) = try Self.runToEnd(["enroll", knn + "/train", "--url", base, "--token", "not-a-token"])
+        #expect(refused != 0 && message.contains("401"), "\(message)")
+    }
+}
