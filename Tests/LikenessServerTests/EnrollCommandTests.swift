@@ -1,5 +1,6 @@
 import Foundation
 import LikenessCore
+import LikenessIndex
 import LikenessStore
 import Testing
 
@@ -124,5 +125,93 @@ import Testing
         #expect(lines.first { $0.contains("obama_and_biden") }.map { $0.contains("obama") && $0.contains("biden") && $0.contains("unknown") } == true, "\(who)")
         let (refused, message) = try Self.runToEnd(["enroll", knn + "/train", "--url", base, "--token", "not-a-token"])
         #expect(refused != 0 && message.contains("401"), "\(message)")
+    }
+}
+
+/// SIGTERM while enrolments are in flight: every acknowledged face is in the database and in
+/// the snapshot written on the way out.
+@Suite struct ShutdownUnderLoadTests {
+    final class Acknowledged: @unchecked Sendable {
+        private let lock = NSLock()
+        private var ids: [Int64] = []
+        private var others: [Int] = []
+        func add(_ id: Int64) { lock.withLock { ids.append(id) } }
+        func other(_ status: Int) { lock.withLock { others.append(status) } }
+        var all: ([Int64], [Int]) { lock.withLock { (ids, others) } }
+    }
+
+    @Test(.enabled(if: EnrollCommandTests.available))
+    func sigtermDuringLoadLosesNoAcknowledgedFace() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: StartupTests.likeness.path), "build the likeness executable first")
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-sigterm-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let port = Int.random(in: 50000...54999)
+        let server = try EnrollCommandTests.likeness(["serve", "--data-dir", data, "--model-dir", StartupTests.dlibModels.path,
+                                                      "--port", String(port), "--per-client-inference", "0"])
+        let base = "http://127.0.0.1:\(port)"
+        var up = false
+        for _ in 0..<150 {
+            if try ObservabilityTests.curl([base + "/healthz"]).status == 200 { up = true; break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try #require(up, "the server did not start")
+        let credentials = #"{"username": "admin", "password": "sigterm-test-password-1"}"#
+        _ = try ObservabilityTests.curl(["-H", "Content-Type: application/json", "-d", credentials, base + "/api/register"])
+        let login = try ObservabilityTests.curl(["-H", "Content-Type: application/json", "-d", credentials, base + "/api/login"])
+        let token = try #require((try JSONSerialization.jsonObject(with: Data(login.body.utf8)) as? [String: Any])?["access_token"] as? String)
+
+        let train = EnrollCommandTests.faces.appendingPathComponent("face_recognition/knn_examples/train").path
+        let photos = try EnrollCommandTests.scanPhotos(train)
+        let acknowledged = Acknowledged()
+        // Plain threads, not tasks: the clients block in curl, and on a two-core machine three
+        // blocked tasks would starve the cooperative pool that has to send the signal.
+        let clients = DispatchGroup()
+        for client in 0..<3 {
+            DispatchQueue.global().async(group: clients) {
+                var n = client
+                while true {
+                    let (person, path) = photos[n % photos.count]
+                    n += 3
+                    guard let answer = try? ObservabilityTests.curl(["-H", "Authorization: Bearer \(token)", "-F", "file=@\(path)",
+                                                                     "-F", "class_id=\(person)", "-F", "name=\(person)", base + "/api/add_embedding"]),
+                          answer.status > 0 else { return }  // the server is gone
+                    if answer.status == 201, let id = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])?["image_id"] {
+                        acknowledged.add(Int64("\(id)") ?? -1)
+                    } else {
+                        acknowledged.other(answer.status)
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .seconds(3))
+        server.terminate()  // SIGTERM, with requests in flight
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            clients.notify(queue: .global()) {
+                server.waitUntilExit()
+                done.resume()
+            }
+        }
+        #expect(server.terminationReason == .exit && server.terminationStatus == 0)
+        let (ids, others) = acknowledged.all
+        #expect(ids.count >= 3, "too few enrolments before the signal to test anything")
+        // Refused during shutdown, never lost: 503 while stopping (a closed connection ends a client).
+        #expect(others.allSatisfy { $0 == 503 }, "\(others)")
+
+        let store = try SQLStore("sqlite://\(data)/likeness.db", connections: 1)
+        for id in ids { #expect(try await store.face(id: id) != nil, "acknowledged face \(id) is not in the database") }
+        let recognizer = try #require(try await store.face(id: ids[0])?.recognizer)
+        let index = try LiveIndex(loader: IndexLoader(recognizer: recognizer, dimension: 128,
+                                                      snapshotPath: "\(data)/index-\(recognizer.rawValue).snapshot"), source: store)
+        #expect(index.report.origin == .snapshot && index.report.replayed == 0, "\(index.report)")
+        for id in ids { #expect(index.index.contains(id: id), "acknowledged face \(id) is not in the snapshot") }
+    }
+}
+
+extension EnrollCommandTests {
+    static func scanPhotos(_ folder: String) throws -> [(String, String)] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).sorted().flatMap { person in
+            try FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(person)").sorted().map { (person, "\(folder)/\(person)/\($0)") }
+        }
     }
 }
