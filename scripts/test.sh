@@ -3,7 +3,7 @@
 # suite runs against both backends, runs `swift test`, and stops the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="/opt/swift/usr/bin:$PATH"
+source scripts/find-swift.sh
 export LIKENESS_MARIADB_DIR="${LIKENESS_MARIADB_DIR:-$(mktemp -d /tmp/likeness-mariadb.XXXXXX)}"
 trap 'bash scripts/mariadb-test-server.sh stop' EXIT
 LIKENESS_TEST_MYSQL_URL="$(bash scripts/mariadb-test-server.sh start "${LIKENESS_MARIADB_PORT:-33306}")"
