@@ -103,6 +103,17 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// A new person with one face, for bulk loads (precomputed embeddings, benchmark galleries).
+public struct PersonWithFace: Sendable, Equatable {
+    public var person: PersonImport
+    public var face: NewFace
+
+    public init(person: PersonImport, face: NewFace) {
+        self.person = person
+        self.face = face
+    }
+}
+
 /// People and their faces: the source of truth the vector index is derived from.
 public protocol GalleryStore: EmbeddingSource {
     func createPerson(classID: String, name: String, info: String) async throws -> Person
@@ -128,4 +139,7 @@ public protocol GalleryStore: EmbeddingSource {
     /// Replaces a face's embedding and details (the original's edit_embedding).
     func replaceFace(id: FaceID, with face: NewFace) async throws -> FaceRecord
     func faceCount(recognizer: RecognizerID?) async throws -> Int
+    /// Creates the people, each with their face, all or nothing; a class id that exists refuses
+    /// the whole batch. Answers the faces' ids in the order given.
+    func addPeopleWithFaces(_ items: [PersonWithFace]) async throws -> [FaceID]
 }

@@ -89,6 +89,7 @@ public func buildRouter(configuration: ServerConfiguration, services: ServerServ
     }
     AccountController(accounts: accounts).addRoutes(api: api, v1: v1)
     LegacyController(recognition: recognition, gallery: gallery, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: api)
+    if configuration.allowBulkVectors { BulkVectorsController(gallery: gallery).addRoutes(to: api) }
     PeopleController(gallery: gallery, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: v1)
     RecognitionController(recognition: recognition, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: v1)
     return router

@@ -67,6 +67,8 @@ public struct ServerConfiguration: Sendable {
     public var queryQuality: QualityRequirements?
     /// Faces the index may hold (`MAX_VECTORS`); nil for no limit.
     public var maxVectors: Int?
+    /// Serve the original stack's benchmark endpoint, `POST /api/bulk_vectors` (synthetic people).
+    public var allowBulkVectors = false
 
     var effectivePerClientInference: Int { perClientInference ?? max(1, inferenceWorkers - 1) }
 

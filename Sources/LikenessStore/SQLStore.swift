@@ -203,6 +203,77 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
         }
     }
 
+    public func addPeopleWithFaces(_ items: [PersonWithFace]) async throws -> [FaceID] {
+        for item in items {
+            try Self.validate(classID: item.person.classID)
+            try Self.validate(item.face)
+        }
+        guard !items.isEmpty else { return [] }
+        return try await pool.run { c in
+            try c.transaction {
+                // One range of change-log positions for the batch, handed out in the same
+                // transaction, so the log stays gapless and in commit order.
+                try c.execute("UPDATE change_log_head SET position = position + ? WHERE id = 1", [.int(Int64(items.count))])
+                guard let last = try c.query("SELECT position FROM change_log_head WHERE id = 1", []).first?[0].int else {
+                    throw StoreError.unavailable("change log head missing")
+                }
+                var position = last - Int64(items.count)
+                let t = now()
+                var ids: [FaceID] = []
+                ids.reserveCapacity(items.count)
+                // Multi-row statements; the ids are read back by key rather than assumed
+                // consecutive, which MySQL does not promise.
+                for start in stride(from: 0, to: items.count, by: Self.bulkRows) {
+                    let chunk = items[start..<min(items.count, start + Self.bulkRows)]
+                    let classIDs = chunk.map { SQLValue.text($0.person.classID) }
+                    do {
+                        try c.execute("INSERT INTO people (class_id, name, info, created_at, updated_at) VALUES "
+                                      + Self.rows(chunk.count, columns: 5),
+                                      chunk.flatMap { [.text($0.person.classID), .text($0.person.name), .text($0.person.info), .int(t), .int(t)] })
+                    } catch StoreError.conflict {
+                        throw StoreError.conflict("one of the class ids \(chunk.first!.person.classID)...\(chunk.last!.person.classID) exists")
+                    }
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                    var personIDs: [String: Int64] = [:]
+                    for r in try c.query("SELECT class_id, id FROM people WHERE class_id IN (\(marks))", classIDs) {
+                        personIDs[r[0].text ?? ""] = r[1].int
+                    }
+                    let people = try chunk.map { item -> Int64 in
+                        guard let id = personIDs[item.person.classID] else { throw StoreError.unavailable("bulk insert lost a person") }
+                        return id
+                    }
+                    try c.execute("""
+                        INSERT INTO faces (person_id, recognizer, dimension, embedding, box_x, box_y, box_w, box_h,
+                          detection_score, quality, crop, image_sha256, created_at) VALUES
+                        """ + Self.rows(chunk.count, columns: 13),
+                                  zip(people, chunk).flatMap { [.int($0)] + Self.faceValues($1.face) + [.int(t)] })
+                    var faceIDs: [Int64: Int64] = [:]
+                    for r in try c.query("SELECT person_id, id FROM faces WHERE person_id IN (\(marks))", people.map { .int($0) }) {
+                        faceIDs[r[0].int ?? 0] = r[1].int
+                    }
+                    var changes: [SQLValue] = []
+                    for (person, item) in zip(people, chunk) {
+                        guard let face = faceIDs[person] else { throw StoreError.unavailable("bulk insert lost a face") }
+                        position += 1
+                        ids.append(face)
+                        changes += [.int(position), .int(face), .text(item.face.embedding.recognizer.rawValue), .text("U"), .int(t)]
+                    }
+                    try c.execute("INSERT INTO face_changes (position, face_id, recognizer, op, created_at) VALUES "
+                                  + Self.rows(chunk.count, columns: 5), changes)
+                }
+                return ids
+            }
+        }
+    }
+
+    /// Rows per multi-row statement: 13 x 100 bound values stay far below both databases' limits.
+    static let bulkRows = 100
+
+    static func rows(_ count: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: count).joined(separator: ", ")
+    }
+
     public func replaceFace(id: FaceID, with face: NewFace) async throws -> FaceRecord {
         try await replaceFaceLogged(id: id, with: face).face
     }

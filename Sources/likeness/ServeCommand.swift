@@ -31,6 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Index kind: exact, exact-f16, exact-i8, hnsw, ivf or auto ($LIKENESS_INDEX / $FAISS_INDEX_TYPE, where IndexFlatIP means exact; default auto: exact until a scan would read 64 M floats, then HNSW).")
     var index: String?
     @Option(help: "Faces the index may hold; enrolment past it is refused with 507 ($MAX_VECTORS; default no limit).") var maxVectors: Int?
+    @Option(help: "Serve POST /api/bulk_vectors, which adds synthetic people for load tests ($LIKENESS_ALLOW_BULK_VECTORS; default false).")
+    var allowBulkVectors: Bool?
     @Option(help: "trace, debug, info, notice, warning, error or critical ($LIKENESS_LOG_LEVEL; DEBUG=true means debug; default info).")
     var logLevel: String?
     @Option(help: "Also write the log to this file, rotated by size ($LIKENESS_LOG_FILE; the original wrote logs/app.log).") var logFile: String?
@@ -69,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("host", host), ("port", port.map(String.init)), ("data_dir", dataDir), ("model_dir", modelDir), ("database_url", databaseURL),
             ("max_file_size", maxFileSize.map(String.init)), ("workers", workers.map(String.init)), ("queue", queue.map(String.init)),
             ("search_k", searchK.map(String.init)), ("open_registration", openRegistration.map { String($0) }),
-            ("snapshot_interval", snapshotInterval.map(String.init)), ("index", index), ("max_vectors", maxVectors.map(String.init)),
+            ("snapshot_interval", snapshotInterval.map(String.init)), ("index", index), ("max_vectors", maxVectors.map(String.init)), ("allow_bulk_vectors", allowBulkVectors.map { String($0) }),
             ("log_level", logLevel), ("log_file", logFile), ("log_max_bytes", logMaxBytes.map(String.init)),
             ("log_files", logFiles.map(String.init)), ("metrics", metrics.map { String($0) }), ("max_faces", maxFaces.map(String.init)),
             ("request_timeout", requestTimeout.map(String.init)), ("per_client_inference", perClientInference.map(String.init)),
@@ -108,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
         server.requestTimeoutSeconds = try settings.int("request_timeout", default: server.requestTimeoutSeconds, range: 0...86400)
         server.searchK = try settings.int("search_k", default: server.searchK, range: 1...100_000)
         server.openRegistration = try settings.bool("open_registration")
+        server.allowBulkVectors = try settings.bool("allow_bulk_vectors")
         server.maxConnections = try settings.int("max_connections", default: server.maxConnections, range: 1...1_000_000)
         server.perClientInference = try settings.optionalInt("per_client_inference").map { max(0, $0) }
         server.trustedProxies = Set(settings.list("trusted_proxies"))

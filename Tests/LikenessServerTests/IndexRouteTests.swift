@@ -26,6 +26,34 @@ import Testing
         }
     }
 
+    @Test func bulkVectorsIsOffByDefaultAndAdminOnly() async throws {
+        try await Harness().run { client in
+            let (admin, _, _) = try await tokens(client)
+            let off = try await client.execute(uri: "/api/bulk_vectors", method: .post, headers: jsonHeaders(admin),
+                                               body: ByteBuffer(string: #"{"n": 10}"#))
+            #expect(off.status == .notFound)
+        }
+        try await Harness { $0.allowBulkVectors = true; $0.maxVectors = 3000 }.run { client in
+            let (admin, oper, _) = try await tokens(client)
+            func bulk(_ body: String, _ token: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/bulk_vectors", method: .post, headers: jsonHeaders(token), body: ByteBuffer(string: body))
+            }
+            #expect(try await bulk(#"{"n": 10}"#, oper).status == .forbidden)
+            let zero = try await bulk(#"{"n": 0}"#, admin)
+            #expect(zero.status == .badRequest && errorCode(zero) == "invalid_count")
+            #expect(try await bulk(#"{"n": "many"}"#, admin).status == .badRequest)
+            // Several batches of the service's 10,000? Two of a smaller gallery suffice here.
+            let ok = try object(try await bulk(#"{"n": 2500, "seed": 7}"#, admin))
+            #expect(ok["added"] as? Int == 2500 && ok["ntotal"] as? Int == 2500 && ok["first_id"] is Int)
+            let again = try await bulk(#"{"n": 5, "seed": 7}"#, admin)
+            #expect(again.status == .conflict)
+            let full = try await bulk(#"{"n": 600, "seed": 8}"#, admin)
+            #expect(full.status.code == 507 && errorCode(full) == "index_full")
+            let people = try object(try await client.execute(uri: "/v1/people?search=SYN7_0002499", method: .get, headers: auth(admin)))
+            #expect((people["total"] as? Int) == 1, "\(people)")
+        }
+    }
+
     @Test func enrolmentPastMaxVectorsIsRefusedWith507() async throws {
         try await Harness { $0.maxVectors = 1 }.run { client in
             let (admin, _, _) = try await tokens(client)

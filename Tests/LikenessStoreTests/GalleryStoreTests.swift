@@ -85,6 +85,38 @@ import Testing
     }
 
     @Test(arguments: Backend.all)
+    func bulkPeopleWithFacesAreAllOrNothing(backend: Backend) async throws {
+        let store = try backend.makeContractStore()
+        _ = try await store.createPerson(classID: "A", name: "Alice", info: "")
+        let before = try store.currentPosition()
+        // More than one multi-row statement's worth.
+        let items = (0..<250).map { PersonWithFace(person: PersonImport(classID: "S\($0)", name: "s \($0)", info: "bulk"), face: newFace($0 + 10)) }
+        let ids = try await store.addPeopleWithFaces(items)
+        #expect(ids.count == 250 && Set(ids).count == 250)
+        for (i, id) in ids.enumerated() where i % 50 == 0 || i == 249 {
+            #expect(try await store.face(id: id)?.classID == "S\(i)")
+            #expect(try await store.embedding(faceID: id)?.vector == unitVector(i + 10))
+        }
+        let changes = try store.changes(recognizer: RecognizerID("r"), after: before)
+        #expect(changes.map(\.id) == ids && changes.map(\.position) == Array((before + 1)...(before + 250)))
+        #expect(try store.currentPosition() == before + 250)
+
+        // One existing class id refuses the whole batch, and nothing of it is kept.
+        let clash = [PersonWithFace(person: PersonImport(classID: "new1", name: "n", info: ""), face: newFace(1)),
+                     PersonWithFace(person: PersonImport(classID: "A", name: "dup", info: ""), face: newFace(2))]
+        do {
+            _ = try await store.addPeopleWithFaces(clash)
+            Issue.record("a batch with an existing class id was accepted")
+        } catch let error as StoreError {
+            guard case .conflict = error else { Issue.record("expected conflict, got \(error)"); return }
+        }
+        #expect(try await store.person(classID: "new1") == nil)
+        #expect(try await store.person(classID: "A")?.name == "Alice")
+        #expect(try store.currentPosition() == before + 250)
+        #expect(try await store.listPeople(offset: 0, limit: 1, search: nil).total == 251)
+    }
+
+    @Test(arguments: Backend.all)
     func deletingAPersonRemovesEverythingAndLogsIt(backend: Backend) async throws {
         let store = try backend.makeContractStore()
         _ = try await store.createPerson(classID: "A", name: "Alice", info: "")

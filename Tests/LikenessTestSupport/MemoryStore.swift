@@ -143,6 +143,34 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
         }
     }
 
+    public func addPeopleWithFaces(_ items: [PersonWithFace]) async throws -> [FaceID] {
+        for item in items {
+            try Self.validate(classID: item.person.classID)
+            try Self.validate(item.face)
+        }
+        queries.increment()
+        return try state.withLock { s in
+            let classIDs = items.map(\.person.classID)
+            guard Set(classIDs).count == classIDs.count, !classIDs.contains(where: { s.people[$0] != nil }) else {
+                throw StoreError.conflict("one of the class ids exists")
+            }
+            return items.map { item in
+                let p = Person(id: s.nextPerson, classID: item.person.classID, name: item.person.name, info: item.person.info,
+                               createdAt: now(), updatedAt: now())
+                s.nextPerson += 1
+                s.people[p.classID] = p
+                let record = FaceRecord(id: s.nextFace, personID: p.id, classID: p.classID, recognizer: item.face.embedding.recognizer,
+                                        box: item.face.box, detectionScore: item.face.detectionScore, quality: item.face.quality,
+                                        imageSHA256: item.face.imageSHA256, hasCrop: item.face.crop != nil, createdAt: now())
+                s.nextFace += 1
+                s.faces[record.id] = StoredFace(record: record, embedding: item.face.embedding, crop: item.face.crop)
+                s.head += 1
+                s.log.append((s.head, record.id, record.recognizer, false))
+                return record.id
+            }
+        }
+    }
+
     public func faces(classID: String) async throws -> [FaceRecord] {
         queries.increment()
         return try state.withLock { s in
