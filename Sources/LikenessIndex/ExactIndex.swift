@@ -244,7 +244,12 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         guard vector.allSatisfy(\.isFinite) else { throw VectorIndexError.notFinite }
     }
 
+    /// Room for `n` rows. Growth is geometric: reserving exactly one more row per enrolment
+    /// would copy the whole gallery on every write (quadratic; a 100,000-face load took minutes).
+    /// A batch larger than that (a rebuild, a snapshot) gets exactly what it asks.
     private func reserve(_ n: Int) {
+        guard n > rows.capacity else { return }
+        let n = max(n, rows.capacity * 2)
         rows.reserve(n)
         halves?.reserve(n)
         bytes?.reserve(n)
