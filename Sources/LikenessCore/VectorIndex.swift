@@ -147,4 +147,6 @@ public protocol GalleryIndex: Sendable {
     @discardableResult func maintain() throws -> Bool
     /// Writes a snapshot.
     func snapshot() throws
+    /// Stops index builds in progress (shutdown); searches and writes go on.
+    func cancelBuilds()
 }

@@ -56,7 +56,8 @@ public final class LiveIndex: @unchecked Sendable {
             }
         }
         try catchUp()
-        try maintain()
+        // No approximate build here: at a million faces it takes minutes, and start-up must
+        // not wait for it. The exact index serves until the maintenance service builds one.
     }
 
     /// The tiered index serving searches now.
@@ -160,4 +161,6 @@ extension LiveIndex: GalleryIndex {
     public func search(_ vector: [Float], k: Int, minScore: Float) throws -> [SearchHit] {
         try index.search(vector, k: k, minScore: minScore)
     }
+
+    public func cancelBuilds() { index.cancelBuilds() }
 }

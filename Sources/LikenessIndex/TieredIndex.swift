@@ -1,5 +1,6 @@
 import Foundation
 import LikenessCore
+import Synchronization
 
 /// Which index serves searches. Exact by default; an approximate FAISS index takes over above
 /// a configurable size, if one is configured (`IndexKind.configuration` makes these).
@@ -36,9 +37,12 @@ public struct IndexConfiguration: Sendable, Equatable {
 public enum IndexBuildError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Building it would need more memory than the machine has available.
     case notEnoughMemory(needed: Int, available: Int)
+    /// Stopped between chunks because the server is shutting down.
+    case cancelled
 
     public var description: String {
         switch self {
+        case .cancelled: "the approximate index build was stopped (shutting down); searches stay exact"
         case let .notEnoughMemory(needed, available):
             "building the approximate index needs about \(needed >> 20) MiB and \(available >> 20) MiB are available; searches stay exact"
         }
@@ -64,6 +68,11 @@ public final class TieredIndex: VectorIndex, @unchecked Sendable {
 
     /// Vectors copied into a new approximate index per chunk, between which writers may run.
     static let buildChunk = 16_384
+    /// Set on shutdown: a build of a large gallery takes minutes and must not hold the exit.
+    private let stopping = Atomic<Bool>(false)
+
+    /// Stops a build in progress at its next chunk, and any later one.
+    public func cancelBuilds() { stopping.store(true, ordering: .relaxed) }
 
     public init(exact: ExactIndex, configuration: IndexConfiguration) {
         self.exact = exact
@@ -198,6 +207,7 @@ public final class TieredIndex: VectorIndex, @unchecked Sendable {
             try training.withUnsafeBufferPointer { try fresh.train($0) }
         }
         for start in stride(from: 0, to: ids.count, by: Self.buildChunk) {
+            if stopping.load(ordering: .relaxed) { throw IndexBuildError.cancelled }
             let (found, rows) = exact.rows(of: ids[start..<min(ids.count, start + Self.buildChunk)])
             try rows.withUnsafeBufferPointer { try fresh.add(ids: found, vectors: $0) }
         }

@@ -24,11 +24,22 @@ public struct IndexMaintenanceService: Service {
     }
 
     public func run() async throws {
+        // A build of a large gallery takes minutes; shutdown stops it at its next chunk.
+        try await withGracefulShutdownHandler {
+            try await loop()
+        } onGracefulShutdown: { [index] in
+            index.cancelBuilds()
+        }
+    }
+
+    private func loop() async throws {
+        // Round 0 builds at once what the gallery loaded at start-up needs.
         var round = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: catchUpInterval) }
-            guard !Task.isShuttingDownGracefully else { break }
-            round += 1
+            if round > 0 {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: catchUpInterval) }
+                guard !Task.isShuttingDownGracefully else { break }
+            }
             do {
                 let applied = try await executor.run { [index] in try index.catchUp() }
                 if applied > 0 { logger.debug("index caught up with changes from elsewhere", metadata: ["changes": "\(applied)"]) }
@@ -38,6 +49,7 @@ public struct IndexMaintenanceService: Service {
             } catch {
                 logger.warning("index maintenance failed", metadata: ["error": "\(error)"])
             }
+            round += 1
         }
         executor.shutdown()
     }

@@ -68,6 +68,18 @@ import Testing
         #expect(throws: FaissError.self) { try ApproximateIndex(dimension: 8, description: "HNSW8", parameters: ["noSuchParameter": 3]) }
     }
 
+    @Test func cancelledBuildsStopAndSearchesStayExact() throws {
+        let data = Self.gallery(300, 4, 32, seed: 12)
+        let exact = ExactIndex(dimension: 32)
+        try exact.upsert(contentsOf: data)
+        let tiered = TieredIndex(exact: exact, configuration: IndexConfiguration(approximate: "HNSW16", approximateAbove: 100))
+        tiered.cancelBuilds()
+        #expect(throws: IndexBuildError.cancelled) { try tiered.maintain() }
+        #expect(tiered.servingKind == "exact")
+        let hits = try tiered.search(data[3].1, k: 1, minScore: -1)
+        #expect(hits.first?.id == data[3].0)
+    }
+
     @Test func tieredIndexSwitchesAboveThresholdAndReranks() throws {
         let data = Self.gallery(300, 4, 32, seed: 11)
         let exact = ExactIndex(dimension: 32)

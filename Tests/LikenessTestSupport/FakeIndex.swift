@@ -4,6 +4,8 @@ import Synchronization
 
 /// A brute-force index following the gallery's log.
 public final class FakeIndex: GalleryIndex, @unchecked Sendable {
+    public func cancelBuilds() {}
+
     public let recognizer = RecognizerID("fake")
     public let dimension = 4
     public let kind = "exact"
