@@ -149,4 +149,10 @@ public protocol GalleryIndex: Sendable {
     func snapshot() throws
     /// Stops index builds in progress (shutdown); searches and writes go on.
     func cancelBuilds()
+    /// Room for `count` faces in all, before a load of known size; a hint.
+    func reserveCapacity(_ count: Int)
+}
+
+extension GalleryIndex {
+    public func reserveCapacity(_ count: Int) {}
 }

@@ -285,6 +285,18 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         guard vector.allSatisfy(\.isFinite) else { throw VectorIndexError.notFinite }
     }
 
+    /// Makes room for `rows` vectors at once, for a load whose size is known: growing by
+    /// doubling would hold the old and the new buffers together at the end (1.5x the index).
+    public func reserveCapacity(_ rows: Int) {
+        lock.write {
+            guard rows > self.rows.capacity else { return }
+            self.rows.reserve(rows)
+            halves?.reserve(rows)
+            bytes?.reserve(rows)
+            scales?.reserve(rows)
+        }
+    }
+
     /// Room for `n` rows. Growth is geometric: reserving exactly one more row per enrolment
     /// would copy the whole gallery on every write (quadratic; a 100,000-face load took minutes).
     /// A batch larger than that (a rebuild, a snapshot) gets exactly what it asks.

@@ -163,4 +163,6 @@ extension LiveIndex: GalleryIndex {
     }
 
     public func cancelBuilds() { index.cancelBuilds() }
+
+    public func reserveCapacity(_ count: Int) { index.exact.reserveCapacity(count) }
 }

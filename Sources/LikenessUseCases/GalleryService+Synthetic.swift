@@ -25,6 +25,7 @@ extension GalleryService {
             throw DomainError.full(code: "index_full", message: "the index holds \(index.count) faces; \(count) more would pass its limit (MAX_VECTORS) of \(limit)")
         }
         let recognizer = index.recognizer, dimension = index.dimension
+        index.reserveCapacity(index.count + count)
         var generator = SplitMix64(seed: seed)
         var first: FaceID?
         for start in stride(from: 0, to: count, by: batch) {
