@@ -285,11 +285,14 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         guard vector.allSatisfy(\.isFinite) else { throw VectorIndexError.notFinite }
     }
 
-    /// Makes room for `rows` vectors at once, for a load whose size is known: growing by
-    /// doubling would hold the old and the new buffers together at the end (1.5x the index).
+    /// Makes room for at least `rows` vectors at once, for a load whose size is known: growing
+    /// by doubling would hold the old and the new buffers together at the end (1.5x the index).
+    /// When it must grow it leaves an eighth to spare, so the enrolments that follow a load do
+    /// not copy everything again at once.
     public func reserveCapacity(_ rows: Int) {
         lock.write {
             guard rows > self.rows.capacity else { return }
+            let rows = rows + rows / 8
             self.rows.reserve(rows)
             halves?.reserve(rows)
             bytes?.reserve(rows)
