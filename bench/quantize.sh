@@ -16,7 +16,8 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import onnx, sympy, o
   "$venv/bin/pip" install -q onnx onnxruntime sympy >&2
 fi
 # Calibration faces: every 10th LFW image (none of them is special), their first face.
-find "$shared/faces/lfw-devtrain" -name '*.jpg' | sort | awk 'NR % 10 == 0' | head -300 > bench/.cache/calibration.txt
+# (awk stops counting itself: `| head` would end the pipeline with SIGPIPE, and pipefail the script.)
+find "$shared/faces/lfw-devtrain" -name '*.jpg' | sort | awk 'NR % 10 == 0 && ++n <= 300' > bench/.cache/calibration.txt
 .build/release/likeness detect --pack bench/packs/yunet-mobilefacenet.json --no-liveness --list bench/.cache/calibration.txt \
   > bench/.cache/calibration.jsonl 2>/dev/null || true
 norm="$(python3 -c 'import json; r = json.load(open("bench/packs/yunet-mobilefacenet.json"))["recognizer"]["normalization"]; print(json.dumps(r["mean"]), json.dumps(r["std"]), str(r["rgb"]).lower(), sep="|")')"
