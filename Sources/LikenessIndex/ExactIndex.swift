@@ -290,22 +290,16 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
     /// When it must grow it leaves an eighth to spare, so the enrolments that follow a load do
     /// not copy everything again at once.
     public func reserveCapacity(_ rows: Int) {
-        lock.write {
-            guard rows > self.rows.capacity else { return }
-            let rows = rows + rows / 8
-            self.rows.reserve(rows)
-            halves?.reserve(rows)
-            bytes?.reserve(rows)
-            scales?.reserve(rows)
-        }
+        lock.write { reserve(rows, atLeast: rows + rows / 8) }
     }
 
-    /// Room for `n` rows. Growth is geometric: reserving exactly one more row per enrolment
-    /// would copy the whole gallery on every write (quadratic; a 100,000-face load took minutes).
-    /// A batch larger than that (a rebuild, a snapshot) gets exactly what it asks.
-    private func reserve(_ n: Int) {
+    /// Room for `n` rows, growing every buffer to at least `grown` when it must grow. Growth is
+    /// geometric by default: reserving exactly one more row per enrolment would copy the whole
+    /// gallery on every write (quadratic; a 100,000-face load took minutes). A batch larger
+    /// than that (a rebuild, a snapshot) gets exactly what it asks.
+    private func reserve(_ n: Int, atLeast grown: Int? = nil) {
         guard n > rows.capacity else { return }
-        let n = max(n, rows.capacity * 2)
+        let n = max(n, grown ?? rows.capacity * 2)
         rows.reserve(n)
         halves?.reserve(n)
         bytes?.reserve(n)

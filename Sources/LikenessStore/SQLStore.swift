@@ -213,11 +213,7 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
             try c.transaction {
                 // One range of change-log positions for the batch, handed out in the same
                 // transaction, so the log stays gapless and in commit order.
-                try c.execute("UPDATE change_log_head SET position = position + ? WHERE id = 1", [.int(Int64(items.count))])
-                guard let last = try c.query("SELECT position FROM change_log_head WHERE id = 1", []).first?[0].int else {
-                    throw StoreError.unavailable("change log head missing")
-                }
-                var position = last - Int64(items.count)
+                var position = try Self.nextPosition(c, count: items.count) - Int64(items.count)
                 let t = now()
                 var ids: [FaceID] = []
                 ids.reserveCapacity(items.count)
@@ -356,10 +352,10 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
 
     // MARK: Change log and index source (synchronous: used at start-up)
 
-    /// Takes the next change position. The UPDATE holds the head row's lock until the
-    /// transaction ends, so writers log in commit order.
-    static func nextPosition(_ c: any SQLConnection) throws -> Int64 {
-        try c.execute("UPDATE change_log_head SET position = position + 1 WHERE id = 1", [])
+    /// Takes the next `count` change positions and answers the last. The UPDATE holds the head
+    /// row's lock until the transaction ends, so writers log in commit order.
+    static func nextPosition(_ c: any SQLConnection, count: Int = 1) throws -> Int64 {
+        try c.execute("UPDATE change_log_head SET position = position + ? WHERE id = 1", [.int(Int64(count))])
         guard let position = try c.query("SELECT position FROM change_log_head WHERE id = 1", []).first?[0].int else {
             throw StoreError.unavailable("change log head missing")
         }

@@ -98,20 +98,8 @@ import Testing
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-remote-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let port = Int.random(in: 45000...49999)
-        let server = try Self.likeness(["serve", "--data-dir", data, "--model-dir", StartupTests.dlibModels.path, "--port", String(port)])
+        let (server, base, token) = try await Self.serveWithAdmin(data: data, port: Int.random(in: 45000...49999))
         defer { server.terminate(); server.waitUntilExit() }
-        let base = "http://127.0.0.1:\(port)"
-        var up = false
-        for _ in 0..<150 {
-            if try ObservabilityTests.curl([base + "/healthz"]).status == 200 { up = true; break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        try #require(up, "the server did not start")
-        let credentials = #"{"username": "admin", "password": "enroll-test-password-1"}"#
-        _ = try ObservabilityTests.curl(["-H", "Content-Type: application/json", "-d", credentials, base + "/api/register"])
-        let login = try ObservabilityTests.curl(["-H", "Content-Type: application/json", "-d", credentials, base + "/api/login"])
-        let token = try #require((try JSONSerialization.jsonObject(with: Data(login.body.utf8)) as? [String: Any])?["access_token"] as? String)
 
         let knn = Self.faces.appendingPathComponent("face_recognition/knn_examples").path
         let (status, output) = try Self.runToEnd(["enroll", knn + "/train", "--url", base, "--token", token])
@@ -146,20 +134,8 @@ import Testing
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-sigterm-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let port = Int.random(in: 50000...54999)
-        let server = try EnrollCommandTests.likeness(["serve", "--data-dir", data, "--model-dir", StartupTests.dlibModels.path,
-                                                      "--port", String(port), "--per-client-inference", "0"])
-        let base = "http://127.0.0.1:\(port)"
-        var up = false
-        for _ in 0..<150 {
-            if try ObservabilityTests.curl([base + "/healthz"]).status == 200 { up = true; break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        try #require(up, "the server did not start")
-        let credentials = #"{"username": "admin", "password": "sigterm-test-password-1"}"#
-        _ = try ObservabilityTests.curl(["-H", "Content-Type: application/json", "-d", credentials, base + "/api/register"])
-        let login = try ObservabilityTests.curl(["-H", "Content-Type: application/json", "-d", credentials, base + "/api/login"])
-        let token = try #require((try JSONSerialization.jsonObject(with: Data(login.body.utf8)) as? [String: Any])?["access_token"] as? String)
+        let (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: Int.random(in: 50000...54999),
+                                                                                 ["--per-client-inference", "0"])
 
         let train = EnrollCommandTests.faces.appendingPathComponent("face_recognition/knn_examples/train").path
         let photos = try EnrollCommandTests.scanPhotos(train)
@@ -209,6 +185,27 @@ import Testing
 }
 
 extension EnrollCommandTests {
+    /// `likeness serve` with the dlib models on `port`, once it answers, with its first account
+    /// (an admin) registered: the process, the base URL and the admin's token.
+    static func serveWithAdmin(data: String, port: Int, _ extra: [String] = []) async throws -> (Process, String, String) {
+        let server = try likeness(["serve", "--data-dir", data, "--model-dir", StartupTests.dlibModels.path, "--port", String(port)] + extra)
+        let base = "http://127.0.0.1:\(port)"
+        var up = false
+        for _ in 0..<150 {
+            if try ObservabilityTests.curl([base + "/healthz"]).status == 200 { up = true; break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        guard up else {
+            server.terminate()
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the server did not start"])
+        }
+        let credentials = #"{"username": "admin", "password": "serve-test-password-1"}"#
+        _ = try ObservabilityTests.curl(["-H", "Content-Type: application/json", "-d", credentials, base + "/api/register"])
+        let login = try ObservabilityTests.curl(["-H", "Content-Type: application/json", "-d", credentials, base + "/api/login"])
+        let token = try #require((try JSONSerialization.jsonObject(with: Data(login.body.utf8)) as? [String: Any])?["access_token"] as? String)
+        return (server, base, token)
+    }
+
     static func scanPhotos(_ folder: String) throws -> [(String, String)] {
         try FileManager.default.contentsOfDirectory(atPath: folder).sorted().flatMap { person in
             try FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(person)").sorted().map { (person, "\(folder)/\(person)/\($0)") }
