@@ -42,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
     ],
     targets: [
         .target(name: "LikenessCore"),
@@ -102,6 +103,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Turns the web console's files into Swift source at build time (the EmbedConsole plugin).
+        .executableTarget(name: "embed-assets"),
+        .plugin(name: "EmbedConsole", capability: .buildTool(), dependencies: ["embed-assets"]),
         .target(
             name: "LikenessServer",
             dependencies: [
@@ -119,7 +123,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            exclude: ["Console"],
+            plugins: ["EmbedConsole"]
         ),
         .target(
             name: "LikenessVision",

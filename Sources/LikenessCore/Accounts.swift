@@ -58,6 +58,8 @@ public protocol AccountStore: Sendable {
     func account(username: String) async throws -> Account?
     func account(id: Int64) async throws -> Account?
     func accountCount() async throws -> Int
+    /// Every account, oldest first (an organisation has tens or hundreds, not millions).
+    func accounts() async throws -> [Account]
     /// Creates an admin only if there is no account yet, counting and inserting in one
     /// transaction; nil when another account exists (two racing first registrations get one admin).
     func createFirstAdmin(username: String, passwordHash: String) async throws -> Account?

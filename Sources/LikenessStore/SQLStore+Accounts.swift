@@ -63,6 +63,10 @@ extension SQLStore {
         try await pool.run { c in Int(try c.query("SELECT COUNT(*) FROM accounts", []).first?[0].int ?? 0) }
     }
 
+    public func accounts() async throws -> [Account] {
+        try await pool.run { c in try c.query("SELECT \(Self.accountColumns) FROM accounts ORDER BY id", []).map(Self.account) }
+    }
+
     public func updateAccount(id: Int64, passwordHash: String?, role: Role?, disabled: Bool?) async throws -> Account {
         try await pool.run { c in
             let (changed, _) = try c.execute("""

@@ -175,7 +175,7 @@ public struct AccountService: Sendable {
         return account
     }
 
-    private func hashPassword(_ password: String) async throws -> String {
+    func hashPassword(_ password: String) async throws -> String {
         try await passwords.run { [cost = settings.bcryptCost] in Bcrypt.hash(password, cost: cost) }
     }
 }

@@ -166,7 +166,12 @@ struct ServeCommand: AsyncParsableCommand {
 
         let app = try await buildApplication(configuration: server,
                                          services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index,
-                                                                  metrics: registry, packName: installed.pack.name),
+                                                                  metrics: registry, packName: installed.pack.name,
+                                                                  packFiles: installed.pack.files.map {
+                                                                      PackFileInfo(role: $0.role, file: ($0.file.file as NSString).lastPathComponent,
+                                                                                   licence: $0.file.licence,
+                                                                                   restricted: $0.file.licence.map(ModelPack.restricts) ?? false)
+                                                                  }),
                                          logger: logger)
         let interval = try settings.int("snapshot_interval", default: 300, range: 1...86400)
         let snapshots = SnapshotService(index: index, interval: .seconds(interval), logger: logger)

@@ -302,6 +302,7 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
     public func account(username: String) async throws -> Account? { state.withLock { s in s.accounts.first { $0.username == username } } }
     public func account(id: Int64) async throws -> Account? { state.withLock { s in s.accounts.first { $0.id == id } } }
     public func accountCount() async throws -> Int { state.withLock { $0.accounts.count } }
+    public func accounts() async throws -> [Account] { state.withLock { $0.accounts } }
 
     public func updateAccount(id: Int64, passwordHash: String?, role: Role?, disabled: Bool?) async throws -> Account {
         try state.withLock { s in

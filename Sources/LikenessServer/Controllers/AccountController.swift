@@ -19,6 +19,26 @@ struct AccountController: Sendable {
             .post("api-keys", use: createKey)
             .get("api-keys", use: keys)
             .delete("api-keys/:id", use: revokeKey)
+        v1.group().add(middleware: RequireRole.admin)
+            .get("accounts", use: list)
+            .patch("accounts/:id", use: update)
+    }
+
+    struct AccountChange: Decodable {
+        var role: String?
+        var disabled: Bool?
+        var password: String?
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> [AccountDTO] {
+        try await accounts.allAccounts().map(AccountDTO.init)
+    }
+
+    /// An admin changes another account's role, disables or enables it, or resets its password.
+    @Sendable func update(_ request: Request, context: Context) async throws -> AccountDTO {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError.badRequest("invalid_id", "the account id must be an integer") }
+        let body = try await request.decode(as: AccountChange.self, context: context)
+        return AccountDTO(try await accounts.update(account: id, role: body.role, disabled: body.disabled, password: body.password))
     }
 
     struct Credentials: Decodable {

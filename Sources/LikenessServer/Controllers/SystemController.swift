@@ -7,12 +7,18 @@ struct SystemController: Sendable {
     typealias Context = LikenessRequestContext
     let accounts: AccountService
     let gallery: GalleryService
+    let executors: WorkExecutors
+    let packName: String
+    let packFiles: [PackFileInfo]
+    let startedAt = ContinuousClock.now
 
     func addRoutes(to root: RouterGroup<Context>, v1: RouterGroup<Context>) {
         root.get("healthz", use: health)
             .get("readyz", use: ready)
             .get("openapi.json", use: openAPI)
-        v1.group().add(middleware: RequireRole.viewer).get("index", use: index)
+        v1.group().add(middleware: RequireRole.viewer)
+            .get("index", use: index)
+            .get("system", use: system)
         v1.group().add(middleware: RequireRole.admin)
             .post("index/rebuild", use: rebuild)
             .post("index/optimize", use: optimize)
@@ -34,6 +40,52 @@ struct SystemController: Sendable {
 
     @Sendable func openAPI(_ request: Request, context: Context) async throws -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
+
+    struct SystemDTO: ResponseCodable {
+        struct ModelFile: Codable {
+            var role: String
+            var file: String
+            var licence: String?
+            var restricted: Bool
+        }
+        struct Executor: Codable {
+            var name: String
+            var threads: Int
+            var running: Int
+            var queued: Int
+            var queue_limit: Int
+        }
+        var version: String
+        var pack: String
+        var recognizer: String
+        var dimension: Int
+        var models: [ModelFile]
+        var people: Int
+        var faces: Int
+        var executors: [Executor]
+        var uptime_seconds: Double
+        var liveness_available: Bool
+        var attributes_available: Bool
+    }
+
+    /// What the console's system page shows: what runs, under which licences, and how busy it is.
+    @Sendable func system(_ request: Request, context: Context) async throws -> SystemDTO {
+        let recognition = gallery.recognition
+        let people = try await gallery.people(offset: 0, limit: 1, search: nil).total
+        let load = [executors.inference, executors.index, executors.passwords].map { e in
+            let l = e.load
+            return SystemDTO.Executor(name: e.name, threads: e.threadCount, running: l.running, queued: l.waiting,
+                                      queue_limit: e.queueLimit == Int.max ? -1 : e.queueLimit)
+        }
+        let uptime = startedAt.duration(to: .now)
+        return SystemDTO(version: LikenessVersion.current, pack: packName, recognizer: recognition.recognizer.id.rawValue,
+                         dimension: recognition.recognizer.dimension,
+                         models: packFiles.map { .init(role: $0.role, file: $0.file, licence: $0.licence,
+                                                       restricted: $0.restricted) },
+                         people: people, faces: await gallery.indexStatus.count, executors: load,
+                         uptime_seconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
+                         liveness_available: recognition.capabilities.liveness, attributes_available: recognition.capabilities.attributes)
     }
 
     @Sendable func index(_ request: Request, context: Context) async throws -> IndexStatusDTO { IndexStatusDTO(await gallery.indexStatus) }
