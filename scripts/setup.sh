@@ -20,7 +20,8 @@ packages=(
   python3 python3-venv unzip
 )
 if [ "$WITH_TEST_DEPS" = 1 ]; then
-  packages+=(mariadb-server valgrind libimage-exiftool-perl)
+  # chromium and its driver: the console's browser test (scripts/browser-test.sh).
+  packages+=(mariadb-server valgrind libimage-exiftool-perl chromium chromium-driver)
 fi
 
 missing=()

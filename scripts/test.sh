@@ -9,6 +9,9 @@ trap 'bash scripts/mariadb-test-server.sh stop' EXIT
 LIKENESS_TEST_MYSQL_URL="$(bash scripts/mariadb-test-server.sh start "${LIKENESS_MARIADB_PORT:-33306}")"
 export LIKENESS_TEST_MYSQL_URL
 swift build --build-tests
-# The API against its own OpenAPI document (schemathesis), then the test suite.
+# The API against its own OpenAPI document (schemathesis), the console in a browser, then the
+# test suite.
 bash scripts/api-conformance.sh .build/debug/likeness
+# The web console in headless Chromium against a live server.
+bash scripts/browser-test.sh .build/debug/likeness
 swift test --skip-build "$@"

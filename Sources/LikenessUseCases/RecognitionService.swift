@@ -17,6 +17,9 @@ public struct FaceMatch: Sendable {
     public var candidates: [Candidate]
     /// Why the face was not searched, when queries filter on quality.
     public var refusal: QualityShortfall?
+    /// For an unknown face (searched, nothing above the threshold): the nearest person anyway,
+    /// so that an operator can see how far below the threshold it fell.
+    public var nearest: Candidate?
 }
 
 /// Every face of an identification, and the threshold its decisions used.
@@ -118,7 +121,9 @@ public struct RecognitionService: Sendable {
                 matches.append(FaceMatch(face: face, candidates: [], refusal: shortfall))
                 continue
             }
-            matches.append(FaceMatch(face: face, candidates: try await topPeople(embedding.vector, k: k, threshold: threshold.cosine)))
+            let candidates = try await topPeople(embedding.vector, k: k, threshold: threshold.cosine)
+            let nearest = candidates.isEmpty ? try await topPeople(embedding.vector, k: 1, threshold: -.greatestFiniteMagnitude).first : nil
+            matches.append(FaceMatch(face: face, candidates: candidates, nearest: nearest))
         }
         return Identification(analysis: analysis, matches: matches, threshold: threshold)
     }

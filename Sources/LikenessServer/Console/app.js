@@ -10,7 +10,7 @@ const main = document.getElementById('main');
 
 const routes = [
   [/^#\/people\/(.+)$/, (m) => personView(decodeURIComponent(m[1]))],
-  [/^#\/people$/, () => peopleView()],
+  [/^#\/people(?:\?(.*))?$/, (m) => peopleView(m[1] || '')],
   [/^#\/identify$/, () => identifyView()],
   [/^#\/verify$/, () => verifyView()],
   [/^#\/system$/, () => systemView()],
@@ -32,7 +32,7 @@ async function render() {
     return;
   }
   for (const link of document.querySelectorAll('#nav a')) {
-    if (link.getAttribute('href') === hash.replace(/^(#\/people)\/.*/, '$1')) link.setAttribute('aria-current', 'page');
+    if (link.getAttribute('href') === hash.replace(/^(#\/people)[/?].*/, '$1')) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   replace(main, h('p', { class: 'muted' }, 'Loading…'));

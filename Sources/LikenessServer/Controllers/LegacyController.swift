@@ -146,7 +146,8 @@ struct LegacyController: Sendable {
         if let refusal = matches[0].refusal { throw APIError(.unprocessableContent, "face_quality", "\(refusal.reason): \(refusal.message)") }
         let checked = recognition.enforcesLiveness
         let faces = matches.map { m in
-            FaceResultDTO(box: FaceBoxDTO(m.face.detection).box, similarity: m.candidates.first.map { rounded($0.similarity) },
+            // An unknown face keeps its nearest similarity, as the original answered it.
+            FaceResultDTO(box: FaceBoxDTO(m.face.detection).box, similarity: (m.candidates.first ?? m.nearest).map { rounded($0.similarity) },
                           person_info: m.candidates.first.map { PersonInfo($0.person) }, matches: nil,
                           extras: FaceExtras(m.face, livenessChecked: checked,
                                              livenessUnavailable: recognition.settings.antiSpoofing && !checked,

@@ -22,6 +22,15 @@ struct RecognitionController: Sendable {
         var similarity: Double
         var confidence: Double?
         var image_id: Int64
+
+        init(_ c: Candidate) {
+            class_id = c.person.classID
+            name = c.person.name
+            info = c.person.info
+            similarity = rounded(c.similarity)
+            confidence = c.confidence.map(tenth)
+            image_id = c.faceID
+        }
     }
 
     /// A detected face's fields, then whether it was a spoof and its matches, in one object.
@@ -32,13 +41,16 @@ struct RecognitionController: Sendable {
         /// Set when queries filter on quality and the face fell short: it was not searched.
         var quality_refusal: QualityRefusalDTO?
         var matches: [MatchDTO]
-        enum CodingKeys: String, CodingKey { case spoof, quality_refusal, matches }
+        /// An unknown face's nearest person, below the threshold (the original answered its score).
+        var nearest: MatchDTO?
+        enum CodingKeys: String, CodingKey { case spoof, quality_refusal, matches, nearest }
 
-        init(face: FaceBoxDTO, spoof: Bool?, refusal: QualityShortfall?, matches: [MatchDTO]) {
+        init(face: FaceBoxDTO, spoof: Bool?, refusal: QualityShortfall?, matches: [MatchDTO], nearest: MatchDTO? = nil) {
             self.face = face
             self.spoof = spoof
             self.quality_refusal = refusal.map(QualityRefusalDTO.init)
             self.matches = matches
+            self.nearest = nearest
         }
 
         init(from decoder: any Decoder) throws {
@@ -47,6 +59,7 @@ struct RecognitionController: Sendable {
             spoof = try c.decodeIfPresent(Bool.self, forKey: .spoof)
             quality_refusal = try c.decodeIfPresent(QualityRefusalDTO.self, forKey: .quality_refusal)
             matches = try c.decode([MatchDTO].self, forKey: .matches)
+            nearest = try c.decodeIfPresent(MatchDTO.self, forKey: .nearest)
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -55,6 +68,7 @@ struct RecognitionController: Sendable {
             try c.encodeIfPresent(spoof, forKey: .spoof)
             try c.encodeIfPresent(quality_refusal, forKey: .quality_refusal)
             try c.encode(matches, forKey: .matches)
+            try c.encodeIfPresent(nearest, forKey: .nearest)
         }
     }
 
@@ -100,11 +114,7 @@ struct RecognitionController: Sendable {
                                                     filter: try faceFilter(form))
         let faces = result.matches.map { m in
             IdentifiedFace(face: FaceBoxDTO(m.face), spoof: recognition.enforcesLiveness ? m.face.liveness?.isReal == false : nil,
-                           refusal: m.refusal,
-                           matches: m.candidates.map {
-                               MatchDTO(class_id: $0.person.classID, name: $0.person.name, info: $0.person.info,
-                                        similarity: rounded($0.similarity), confidence: $0.confidence.map(tenth), image_id: $0.faceID)
-                           })
+                           refusal: m.refusal, matches: m.candidates.map(MatchDTO.init), nearest: m.nearest.map(MatchDTO.init))
         }
         return IdentifyDTO(faces: faces, liveness_available: recognition.capabilities.liveness,
                            attributes_available: recognition.capabilities.attributes, threshold: rounded(result.threshold.cosine),
