@@ -158,6 +158,7 @@ let package = Package(
             dependencies: [
                 "LikenessServer", "LikenessUseCases", "LikenessCore", "LikenessVision", "LikenessStore", "LikenessIndex", "LikenessTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 // MultipartKit only as an oracle: well-formed bodies must parse as it parses them.
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
