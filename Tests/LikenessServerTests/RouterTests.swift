@@ -134,6 +134,17 @@ import Testing
             let stranger = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
                                                                body: Multipart.body([("file", image("FACE:zed"))])))
             #expect(stranger["person_info"] is NSNull && stranger["message"] as? String == "unknown")
+            // Unknown keeps the nearest similarity, as the original answered it; /v1 names the nearest person.
+            #expect((stranger["similarity"] as? Double).map { $0 < (stranger["threshold"] as? Double ?? 0) } == true)
+            let unknown = try object(try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+                                                              body: Multipart.body([("file", image("FACE:zed"))])))
+            let face = try #require((unknown["faces"] as? [[String: Any]])?.first)
+            let nearest = try #require(face["nearest"] as? [String: Any])
+            #expect((face["matches"] as? [Any])?.isEmpty == true && ["PERSON_001", "PERSON_002"].contains(nearest["class_id"] as? String ?? ""))
+            #expect((nearest["similarity"] as? Double ?? 1) < (unknown["threshold"] as? Double ?? 0))
+            let known = try object(try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+                                                            body: Multipart.body([("file", image("FACE:alice"))])))
+            #expect((known["faces"] as? [[String: Any]])?.first?["nearest"] == nil, "a known face has matches, not a nearest")
 
             // Several faces: one result each, the largest first, top level for the largest.
             let two = try object(try await client.execute(uri: "/api/face_query", method: .post, headers: Multipart.headers(viewer),
