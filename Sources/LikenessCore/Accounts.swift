@@ -15,8 +15,13 @@ public struct Account: Sendable, Equatable {
     public var disabled: Bool
     public var createdAt: Int64
     public var updatedAt: Int64
+    /// Login tokens carry the version they were issued under; raising it (a password change,
+    /// a disable, a logout) ends every one of them at once.
+    public var tokenVersion: Int64
 
-    public init(id: Int64, username: String, passwordHash: String, role: Role, disabled: Bool, createdAt: Int64, updatedAt: Int64) {
+    public init(id: Int64, username: String, passwordHash: String, role: Role, disabled: Bool, createdAt: Int64, updatedAt: Int64,
+                tokenVersion: Int64 = 0) {
+        self.tokenVersion = tokenVersion
         self.id = id
         self.username = username
         self.passwordHash = passwordHash
@@ -63,7 +68,12 @@ public protocol AccountStore: Sendable {
     /// Creates an admin only if there is no account yet, counting and inserting in one
     /// transaction; nil when another account exists (two racing first registrations get one admin).
     func createFirstAdmin(username: String, passwordHash: String) async throws -> Account?
+    /// A new password or a disable also raises the token version, in the same statement.
     func updateAccount(id: Int64, passwordHash: String?, role: Role?, disabled: Bool?) async throws -> Account
+    /// Ends every login token of the account (API keys are revoked one by one).
+    func revokeTokens(accountID: Int64) async throws
+    /// Deletes the account with its API keys.
+    func deleteAccount(id: Int64) async throws
     func createAPIKey(accountID: Int64, name: String, prefix: String, keyHash: String, expiresAt: Int64?) async throws -> APIKey
     /// A live (neither revoked nor expired) key by its hash, with its account.
     func apiKey(hash: String) async throws -> (APIKey, Account)?

@@ -138,6 +138,8 @@ public protocol GalleryStore: EmbeddingSource {
     func deleteFace(id: FaceID) async throws
     /// Replaces a face's embedding and details (the original's edit_embedding).
     func replaceFace(id: FaceID, with face: NewFace) async throws -> FaceRecord
+    /// Gives a face to another person (a mislabelled enrolment), keeping its embedding.
+    func moveFace(id: FaceID, toClassID: String) async throws -> FaceRecord
     func faceCount(recognizer: RecognizerID?) async throws -> Int
     /// Creates the people, each with their face, all or nothing; a class id that exists refuses
     /// the whole batch. Answers the faces' ids in the order given.

@@ -78,6 +78,8 @@ public func buildRouter(configuration: ServerConfiguration, services: ServerServ
     var requests = Logger(label: "likeness.request")
     requests.logLevel = logger.logLevel
     router.add(middleware: RequestLogMiddleware(logger: requests))
+    // Outside the error middleware, so that error answers carry the CORS headers too.
+    if let cors = CORSPolicyMiddleware(origins: configuration.corsOrigins) { router.add(middleware: cors) }
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: UploadShareMiddleware(clients: ClientLimiter(perClient: configuration.effectivePerClientInference)))
     router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
@@ -90,7 +92,8 @@ public func buildRouter(configuration: ServerConfiguration, services: ServerServ
         MetricsController(registry: registry, gallery: gallery, executors: executors, pack: services.packName).addRoutes(to: router.group())
     }
     AccountController(accounts: accounts).addRoutes(api: api, v1: v1)
-    LegacyController(recognition: recognition, gallery: gallery, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: api)
+    LegacyController(recognition: recognition, gallery: gallery, maxUploadBytes: configuration.maxUploadBytes,
+                     openRecognition: configuration.legacyAuth == .open).addRoutes(to: api)
     if configuration.allowBulkVectors { BulkVectorsController(gallery: gallery).addRoutes(to: api) }
     PeopleController(gallery: gallery, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: v1)
     RecognitionController(recognition: recognition, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: v1)

@@ -24,8 +24,13 @@ enum OpenAPIDocument {
     private static func jsonBody(_ schema: [String: Any]) -> [String: Any] {
         ["required": true, "content": ["application/json": ["schema": schema]]]
     }
+    /// A form upload, or the same fields as JSON with the images in base64 (or data: URLs).
     private static func multipart(_ properties: [String: Any], required: [String]) -> [String: Any] {
-        ["required": true, "content": ["multipart/form-data": ["schema": object(properties, required: required)]]]
+        let json = properties.mapValues { p -> Any in
+            ((p as? [String: Any])?["format"] as? String) == "binary" ? ["type": "string", "format": "byte", "description": "base64, or a data: URL"] : p
+        }
+        return ["required": true, "content": ["multipart/form-data": ["schema": object(properties, required: required)],
+                                              "application/json": ["schema": object(json, required: required)]]]
     }
     private static var file: [String: Any] { ["type": "string", "format": "binary"] }
 
@@ -49,7 +54,7 @@ enum OpenAPIDocument {
     static func document() -> [String: Any] {
         let credentials = object(["username": string, "password": string, "role": ["type": "string", "enum": ["admin", "operator", "viewer"]]],
                                  required: ["username", "password"])
-        let query = multipart(["file": file, "threshold": string, "include_demographics": string], required: ["file"])
+        let query = multipart(["file": file, "files": file, "threshold": string, "include_demographics": string], required: ["file"])
         let imageID: [String: Any] = ["type": "integer", "format": "int64"]
         return [
             "openapi": "3.0.3",
@@ -88,8 +93,9 @@ enum OpenAPIDocument {
                 "/api/register": ["post": op("register an account (the first becomes admin)", tag: "accounts", auth: false,
                                              body: jsonBody(credentials), ok: "201", response: ref("Account"))],
                 "/api/login": ["post": op("log in", tag: "accounts", auth: false, body: jsonBody(credentials), response: ref("Token"))],
-                "/api/face_query": ["post": op("who is this? (largest face first; null person_info below the threshold)", tag: "compatible",
+                "/api/face_query": ["post": op("who is this? (largest face first; null person_info below the threshold, with the nearest similarity); several files (file repeated, or files) answer 'results', one per file; open without a token under --legacy-auth open", tag: "compatible",
                                                body: query, response: object(["similarity": nullable(number), "person_info": nullable(ref("PersonInfo")),
+                                                                               "results": array(["type": "object"]),
                                                                                "processing_time": number, "message": string, "faces": array(["type": "object"]),
                                                                                "is_live": nullable(boolean), "liveness_score": nullable(number),
                                                                                "age": nullable(integer), "gender": nullable(string), "liveness_available": boolean],
@@ -100,8 +106,8 @@ enum OpenAPIDocument {
                 "/api/add_embedding": ["post": op("enroll the largest face of an image", tag: "compatible",
                                                   body: multipart(["file": file, "class_id": string, "name": string, "info": string], required: ["file", "class_id"]),
                                                   ok: "201", response: object(["message": string, "class_id": string, "image_id": string]))],
-                "/api/edit_embedding": ["put": op("replace an image's embedding", tag: "compatible",
-                                                  body: multipart(["file": file, "image_id": string], required: ["file", "image_id"]),
+                "/api/edit_embedding": ["put": op("replace an image's embedding (file), move it to another person (class_id), or both", tag: "compatible",
+                                                  body: multipart(["file": file, "image_id": string, "class_id": string], required: ["image_id"]),
                                                   response: object(["message": string, "class_id": string, "image_id": string]))],
                 "/api/delete_image": ["delete": op("delete an image", tag: "compatible", parameters: [Self.query("image_id", imageID)],
                                                    response: object(["message": string, "image_id": string]))],
@@ -121,7 +127,9 @@ enum OpenAPIDocument {
                     "post": op("create an account", tag: "accounts", body: jsonBody(credentials), ok: "201", response: ref("Account")),
                     "get": op("every account (admin)", tag: "accounts", response: array(ref("Account"))),
                 ],
-                "/v1/accounts/{id}": ["patch": op("change an account's role, disable or enable it, or reset its password (admin; the last enabled admin stays)",
+                "/v1/accounts/{id}": ["delete": op("delete an account with its API keys (admin; the last enabled admin stays)", tag: "accounts",
+                                                   parameters: [path("id", imageID)], ok: "204"),
+                                      "patch": op("change an account's role, disable or enable it, or reset its password (admin; the last enabled admin stays)",
                                                   tag: "accounts", body: jsonBody(object(["role": ["type": "string", "enum": ["admin", "operator", "viewer"]],
                                                                                           "disabled": boolean, "password": string])),
                                                   parameters: [path("id", imageID)], response: ref("Account"))],
@@ -135,6 +143,11 @@ enum OpenAPIDocument {
                                                            "uptime_seconds": number, "liveness_available": boolean, "attributes_available": boolean],
                                                           required: ["version", "pack", "recognizer", "people", "faces"]))],
                 "/v1/accounts/me": ["get": op("the caller's account", tag: "accounts", response: ref("Account"))],
+                "/v1/accounts/me/password": ["post": op("change your own password, confirmed with the current one; every login token of the account ends and a fresh one is answered",
+                                                        tag: "accounts", body: jsonBody(object(["current_password": string, "new_password": string],
+                                                                                               required: ["current_password", "new_password"])),
+                                                        response: ref("Token"))],
+                "/v1/logout": ["post": op("end every login token of your account (API keys stay until revoked)", tag: "accounts", ok: "204")],
                 "/v1/api-keys": [
                     "get": op("the caller's API keys", tag: "accounts", response: array(["type": "object"])),
                     "post": op("create an API key (shown once); needs the caller's current password, and a login token, not a key",

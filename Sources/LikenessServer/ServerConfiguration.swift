@@ -77,6 +77,17 @@ public struct ServerConfiguration: Sendable {
     public var tlsCertificatePath: String?
     public var tlsPrivateKeyPath: String?
 
+    /// Origins whose browser apps may call the API (CORS); "*" for any; empty: none.
+    public var corsOrigins: [String] = []
+    /// How the original's recognition endpoints (`/api/face_query`, `/api/face_query_top5`)
+    /// authenticate: with a token, or open, as the original served them.
+    public var legacyAuth: LegacyAuth = .token
+
+    public enum LegacyAuth: String, Sendable, CaseIterable {
+        case token
+        case open
+    }
+
     /// Files enrolled by one request to POST /v1/people/{class_id}/faces.
     public var maxFilesPerEnrollment = 10
     /// The original's ENABLE_ANTI_SPOOFING: queries check liveness and report a spoof instead of

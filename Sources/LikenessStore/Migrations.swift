@@ -52,6 +52,8 @@ enum Migrations {
             (2, ["ALTER TABLE api_keys ADD COLUMN expires_at BIGINT NULL"]),
             // How far each recognizer's change log was pruned behind its snapshot.
             (3, ["CREATE TABLE change_log_pruned (recognizer \(d.varchar(64)) NOT NULL PRIMARY KEY, position BIGINT NOT NULL)\(opts)"]),
+            // Login tokens name the version they were issued under (revocation at once).
+            (4, ["ALTER TABLE accounts ADD COLUMN token_version BIGINT NOT NULL DEFAULT 0"]),
         ]
     }
 

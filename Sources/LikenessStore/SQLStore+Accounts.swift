@@ -1,12 +1,12 @@
 import LikenessCore
 
 extension SQLStore {
-    static let accountColumns = "id, username, password_hash, role, disabled, created_at, updated_at"
+    static let accountColumns = "id, username, password_hash, role, disabled, created_at, updated_at, token_version"
 
     static func account(_ r: SQLRow) -> Account {
         Account(id: r[0].int ?? 0, username: r[1].text ?? "", passwordHash: r[2].text ?? "",
                 role: Role(rawValue: r[3].text ?? "") ?? .viewer, disabled: (r[4].int ?? 0) != 0,
-                createdAt: r[5].int ?? 0, updatedAt: r[6].int ?? 0)
+                createdAt: r[5].int ?? 0, updatedAt: r[6].int ?? 0, tokenVersion: r[7].int ?? 0)
     }
 
     static let keyColumns = "id, account_id, name, prefix, key_hash, created_at, revoked_at, expires_at"
@@ -71,13 +71,32 @@ extension SQLStore {
         try await pool.run { c in
             let (changed, _) = try c.execute("""
                 UPDATE accounts SET password_hash = COALESCE(?, password_hash), role = COALESCE(?, role),
-                  disabled = COALESCE(?, disabled), updated_at = ? WHERE id = ?
+                  disabled = COALESCE(?, disabled), updated_at = ?, token_version = token_version + ? WHERE id = ?
                 """, [passwordHash.map(SQLValue.text) ?? .null, role.map { .text($0.rawValue) } ?? .null,
-                      disabled.map { .int($0 ? 1 : 0) } ?? .null, .int(now()), .int(id)])
+                      disabled.map { .int($0 ? 1 : 0) } ?? .null, .int(now()),
+                      .int(passwordHash != nil || disabled == true ? 1 : 0), .int(id)])
             guard changed > 0, let row = try c.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?", [.int(id)]).first else {
                 throw StoreError.notFound("no account \(id)")
             }
             return Self.account(row)
+        }
+    }
+
+    public func revokeTokens(accountID: Int64) async throws {
+        try await pool.run { c in
+            let (changed, _) = try c.execute("UPDATE accounts SET token_version = token_version + 1 WHERE id = ?", [.int(accountID)])
+            guard changed > 0 else { throw StoreError.notFound("no account \(accountID)") }
+        }
+    }
+
+    public func deleteAccount(id: Int64) async throws {
+        try await pool.run { c in
+            try c.transaction {
+                // Keys first: the cascade is the schema's, but SQLite applies it only with foreign keys on.
+                try c.execute("DELETE FROM api_keys WHERE account_id = ?", [.int(id)])
+                let (changed, _) = try c.execute("DELETE FROM accounts WHERE id = ?", [.int(id)])
+                guard changed > 0 else { throw StoreError.notFound("no account \(id)") }
+            }
         }
     }
 

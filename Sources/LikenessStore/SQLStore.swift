@@ -291,6 +291,25 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
         }
     }
 
+    public func moveFace(id: FaceID, toClassID classID: String) async throws -> FaceRecord {
+        try await pool.run { c in
+            try c.transaction {
+                guard let person = try c.query("SELECT id FROM people WHERE class_id = ?", [.text(classID)]).first?[0].int else {
+                    throw StoreError.notFound("no person with class_id \(classID)")
+                }
+                guard let recognizer = try c.query("SELECT recognizer FROM faces WHERE id = ?", [.int(id)]).first?[0].text else {
+                    throw StoreError.notFound("no face \(id)")
+                }
+                // Logged like an edit, so that every follower of the change log sees the face changed.
+                let position = try Self.nextPosition(c)
+                try c.execute("UPDATE faces SET person_id = ? WHERE id = ?", [.int(person), .int(id)])
+                try Self.log(c, position: position, face: id, recognizer: recognizer, op: "U")
+                let row = try c.query("SELECT \(Self.faceColumns) FROM faces f JOIN people p ON p.id = f.person_id WHERE f.id = ?", [.int(id)])
+                return Self.face(row[0])
+            }
+        }
+    }
+
     public func faces(classID: String) async throws -> [FaceRecord] {
         try await pool.run { c in
             guard try !c.query("SELECT id FROM people WHERE class_id = ?", [.text(classID)]).isEmpty else {

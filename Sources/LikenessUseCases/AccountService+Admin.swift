@@ -29,4 +29,38 @@ extension AccountService {
         }
         return try await accounts.updateAccount(id: id, passwordHash: hash, role: role, disabled: disabled)
     }
+
+    /// Deletes an account and its API keys; its tokens stop working with it. The last enabled
+    /// admin stays.
+    public func delete(account id: Int64) async throws {
+        guard let current = try await accounts.account(id: id) else { throw DomainError.notFound("no account \(id)") }
+        if current.role == .admin && !current.disabled {
+            let admins = try await accounts.accounts().filter { $0.role == .admin && !$0.disabled }
+            guard admins.count > 1 else {
+                throw DomainError.conflict("\(current.username) is the last enabled admin; make another admin first")
+            }
+        }
+        try await accounts.deleteAccount(id: id)
+    }
+
+    /// The caller's own password, confirmed with the current one (a stolen token alone cannot
+    /// take the account over). Every login token of the account ends, and a fresh one for this
+    /// session is answered.
+    public func changePassword(of identity: Identity, current: String, new: String, client: String) async throws -> IssuedToken {
+        let account = try await self.account(of: identity)
+        _ = try validate(username: account.username, password: new)
+        guard try await checkPassword(current, username: account.username, client: client, attempts: "password checks",
+                                      account: { try await accounts.account(id: account.id) }) != nil else {
+            throw DomainError.forbidden(code: "wrong_password", message: "the current password is wrong")
+        }
+        let updated = try await accounts.updateAccount(id: account.id, passwordHash: try await hashPassword(new), role: nil, disabled: nil)
+        let (token, expiresIn) = try await tokens.issue(for: updated)
+        return IssuedToken(token: token, expiresIn: expiresIn, role: updated.role)
+    }
+
+    /// Ends every login token of the caller's account: logging out here logs out everywhere,
+    /// since tokens are not stored. API keys are left alone.
+    public func logout(_ identity: Identity) async throws {
+        try await accounts.revokeTokens(accountID: identity.accountID)
+    }
 }

@@ -79,11 +79,14 @@ public struct AccountService: Sendable {
             }
             return Identity(accountID: account.id, username: account.username, role: account.role, viaAPIKey: true)
         }
-        guard credential.utf8.count <= 4096, let (id, _) = await tokens.verify(credential) else {
+        guard credential.utf8.count <= 4096, let (id, _, version) = await tokens.verify(credential) else {
             throw DomainError.unauthenticated(code: "bad_token", message: "the token is invalid or expired")
         }
         guard let account = try await accounts.account(id: id), !account.disabled else {
             throw DomainError.unauthenticated(code: "bad_token", message: "the account is disabled or gone")
+        }
+        guard account.tokenVersion == version else {
+            throw DomainError.unauthenticated(code: "bad_token", message: "the token was revoked (logout or password change); log in again")
         }
         return Identity(accountID: account.id, username: account.username, role: account.role)
     }
@@ -154,7 +157,7 @@ public struct AccountService: Sendable {
     /// forgiven when right, withdrawn when the server could not decide (busy, database down). An
     /// unknown account is checked against a dummy hash, so timing tells nothing. Answers the
     /// account when the password is right and the account enabled.
-    private func checkPassword(_ password: String, username: String, client: String, attempts: String,
+    func checkPassword(_ password: String, username: String, client: String, attempts: String,
                                account lookup: () async throws -> Account?) async throws -> Account? {
         if let wait = await throttle.begin(username: username, address: client) {
             throw DomainError.throttled(retryAfter: wait, message: "too many failed \(attempts); wait \(wait) s")

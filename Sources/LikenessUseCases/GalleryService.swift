@@ -218,6 +218,14 @@ public struct GalleryService: Sendable {
         return record
     }
 
+    /// Gives a face to another person, keeping its embedding (a face enrolled under the wrong
+    /// person is moved, not uploaded again).
+    public func moveFace(_ id: FaceID, toClassID classID: String) async throws -> FaceRecord {
+        let record = try await gallery.moveFace(id: id, toClassID: classID)
+        try await catchUp()
+        return record
+    }
+
     // MARK: Index
 
     public var indexStatus: IndexStatus {

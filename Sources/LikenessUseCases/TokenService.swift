@@ -10,6 +10,8 @@ struct TokenPayload: JWTPayload {
     var iat: IssuedAtClaim
     var name: String
     var role: String
+    /// The account's token version at issue; tokens from before this field count as version 0.
+    var ver: Int64?
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
@@ -30,15 +32,16 @@ public struct TokenService: Sendable {
     public func issue(for account: Account) async throws -> (token: String, expiresIn: Int) {
         let now = Date()
         let payload = TokenPayload(sub: .init(value: String(account.id)), exp: .init(value: now.addingTimeInterval(lifetime)),
-                                   iat: .init(value: now), name: account.username, role: account.role.rawValue)
+                                   iat: .init(value: now), name: account.username, role: account.role.rawValue,
+                                   ver: account.tokenVersion)
         return (try await keys.sign(payload), Int(lifetime))
     }
 
-    /// The account id and role a token names, or nil if it is invalid or expired.
-    public func verify(_ token: String) async -> (accountID: Int64, role: Role)? {
+    /// The account id, role and token version a token names, or nil if it is invalid or expired.
+    public func verify(_ token: String) async -> (accountID: Int64, role: Role, version: Int64)? {
         guard let payload = try? await keys.verify(token, as: TokenPayload.self),
               let id = Int64(payload.sub.value), let role = Role(rawValue: payload.role) else { return nil }
-        return (id, role)
+        return (id, role, payload.ver ?? 0)
     }
 
     /// A new API key: shown to the user once; only its SHA-256 is stored.

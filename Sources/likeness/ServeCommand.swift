@@ -47,6 +47,10 @@ struct ServeCommand: AsyncParsableCommand {
     var perClientInference: Int?
     @Option(help: "Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client ($LIKENESS_TRUSTED_PROXIES).")
     var trustedProxies: String?
+    @Option(help: "Comma-separated origins whose browser apps may call the API, or * for any ($LIKENESS_CORS_ORIGINS; default none).")
+    var corsOrigins: String?
+    @Option(help: "token, or open: /api/face_query and /api/face_query_top5 answer without a token, as the original did ($LIKENESS_LEGACY_AUTH; default token).")
+    var legacyAuth: String?
     @Option(help: "PEM certificate chain: serve HTTPS ($LIKENESS_TLS_CERT; with --tls-key).") var tlsCert: String?
     @Option(help: "PEM private key of the certificate ($LIKENESS_TLS_KEY).") var tlsKey: String?
     @Option(help: "Model pack name or file ($LIKENESS_PACK; default: the best installed, see `likeness models list`).") var pack: String?
@@ -75,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("log_level", logLevel), ("log_file", logFile), ("log_max_bytes", logMaxBytes.map(String.init)),
             ("log_files", logFiles.map(String.init)), ("metrics", metrics.map { String($0) }), ("max_faces", maxFaces.map(String.init)),
             ("request_timeout", requestTimeout.map(String.init)), ("per_client_inference", perClientInference.map(String.init)),
-            ("trusted_proxies", trustedProxies), ("max_connections", maxConnections.map(String.init)),
+            ("trusted_proxies", trustedProxies), ("cors_origins", corsOrigins), ("legacy_auth", legacyAuth), ("max_connections", maxConnections.map(String.init)),
             ("idle_timeout", idleTimeout.map(String.init)), ("tls_cert", tlsCert), ("tls_key", tlsKey), ("pack", pack),
             ("anti_spoofing", antiSpoofing.map { String($0) }), ("anti_spoofing_threshold", antiSpoofingThreshold.map { String($0) }),
             ("false_positive_identification_rate", falsePositiveIdentificationRate.map { String($0) }),
@@ -114,6 +118,13 @@ struct ServeCommand: AsyncParsableCommand {
         server.maxConnections = try settings.int("max_connections", default: server.maxConnections, range: 1...1_000_000)
         server.perClientInference = try settings.optionalInt("per_client_inference").map { max(0, $0) }
         server.trustedProxies = Set(settings.list("trusted_proxies"))
+        server.corsOrigins = settings.list("cors_origins")
+        if let mode = settings.string("legacy_auth") {
+            guard let parsed = ServerConfiguration.LegacyAuth(rawValue: mode.lowercased()) else {
+                throw ValidationError("\(Settings.names("legacy_auth")) = '\(mode)' must be token or open")
+            }
+            server.legacyAuth = parsed
+        }
         server.tlsCertificatePath = settings.string("tls_cert")
         server.tlsPrivateKeyPath = settings.string("tls_key")
         server.idleTimeoutSeconds = try settings.int("idle_timeout", default: server.idleTimeoutSeconds, range: 1...86400)
@@ -148,6 +159,9 @@ struct ServeCommand: AsyncParsableCommand {
         for missing in installed.missingExtras() { logger.warning("\(missing.description)") }
         let limits = ImageLimits(maxBytes: server.maxUploadBytes, maxPixels: ImageLimits.standard.maxPixels)
         let pipeline = try FacePipeline.load(installed, limits: limits, livenessThreshold: livenessThreshold)
+        if server.legacyAuth == .open {
+            logger.warning("legacy auth is open: anyone who reaches this server may call /api/face_query and /api/face_query_top5 without a token")
+        }
         if server.antiSpoofing && !pipeline.capabilities.liveness {
             logger.warning("anti-spoofing is enabled but the pack has no liveness models: queries are not checked")
         }

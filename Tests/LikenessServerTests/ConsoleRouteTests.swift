@@ -109,8 +109,13 @@ import Testing
             let login = try await client.execute(uri: "/v1/auth/login", method: .post, headers: jsonHeaders(),
                                                  body: ByteBuffer(string: #"{"username": "view", "password": "password-view"}"#))
             #expect(login.status == .unauthorized)
+            // Enabled again, the account logs in afresh: its tokens from before the disable stay ended.
             _ = try await patch(client, admin, view, #"{"disabled": false}"#)
-            #expect(try await client.execute(uri: "/v1/people", method: .get, headers: auth(viewer)).status == .ok)
+            #expect(try await client.execute(uri: "/v1/people", method: .get, headers: auth(viewer)).status == .unauthorized)
+            let again = try await client.execute(uri: "/v1/auth/login", method: .post, headers: jsonHeaders(),
+                                                 body: ByteBuffer(string: #"{"username": "view", "password": "password-view"}"#))
+            let token = try #require(try object(again)["access_token"] as? String)
+            #expect(try await client.execute(uri: "/v1/people", method: .get, headers: auth(token)).status == .ok)
         }
     }
 
@@ -127,6 +132,85 @@ import Testing
             }
             #expect(try await login("password-oper") == .unauthorized)
             #expect(try await login("a-brand-new-password") == .ok)
+        }
+    }
+
+    @Test func changingYourPasswordNeedsTheOldOneAndEndsOtherSessions() async throws {
+        try await Harness().run { client in
+            let (_, oper, _) = try await tokens(client)
+            let other = try object(try await client.execute(uri: "/v1/auth/login", method: .post, headers: jsonHeaders(),
+                                                            body: ByteBuffer(string: #"{"username": "oper", "password": "password-oper"}"#)))
+            let otherSession = try #require(other["access_token"] as? String)
+            func change(_ current: String, _ new: String) async throws -> TestResponse {
+                try await client.execute(uri: "/v1/accounts/me/password", method: .post, headers: jsonHeaders(oper),
+                                         body: ByteBuffer(string: #"{"current_password": "\#(current)", "new_password": "\#(new)"}"#))
+            }
+            let wrong = try await change("not-my-password", "brand-new-pass")
+            #expect(wrong.status == .forbidden && errorCode(wrong) == "wrong_password")
+            let weak = try await change("password-oper", "short")
+            #expect(weak.status == .badRequest && errorCode(weak) == "invalid_password")
+            let changed = try await change("password-oper", "brand-new-pass")
+            #expect(changed.status == .ok)
+            let fresh = try #require(try object(changed)["access_token"] as? String)
+            // Both earlier tokens end at once; the fresh one works.
+            for token in [oper, otherSession] {
+                let r = try await client.execute(uri: "/v1/people", method: .get, headers: auth(token))
+                #expect(r.status == .unauthorized && errorCode(r) == "bad_token")
+            }
+            #expect(try await client.execute(uri: "/v1/people", method: .get, headers: auth(fresh)).status == .ok)
+        }
+    }
+
+    @Test func logoutEndsTheAccountsTokensButNotItsKeys() async throws {
+        try await Harness().run { client in
+            let (_, _, viewer) = try await tokens(client)
+            let key = try object(try await client.execute(uri: "/v1/api-keys", method: .post, headers: jsonHeaders(viewer),
+                                                          body: ByteBuffer(string: #"{"name": "kiosk", "password": "password-view"}"#)))
+            let secret = try #require(key["key"] as? String)
+            #expect(try await client.execute(uri: "/v1/logout", method: .post, headers: auth(viewer)).status == .noContent)
+            #expect(try await client.execute(uri: "/v1/people", method: .get, headers: auth(viewer)).status == .unauthorized)
+            #expect(try await client.execute(uri: "/v1/people", method: .get, headers: auth(secret)).status == .ok)
+            #expect(try await client.execute(uri: "/v1/logout", method: .post).status == .unauthorized)
+        }
+    }
+
+    @Test func deletingAnAccountEndsItsTokensAndKeys() async throws {
+        try await Harness().run { client in
+            let (admin, oper, _) = try await tokens(client)
+            let key = try object(try await client.execute(uri: "/v1/api-keys", method: .post, headers: jsonHeaders(oper),
+                                                          body: ByteBuffer(string: #"{"name": "script", "password": "password-oper"}"#)))
+            let secret = try #require(key["key"] as? String)
+            let id = try await accountID(client, admin, "oper")
+            #expect(try await client.execute(uri: "/v1/accounts/\(id)", method: .delete, headers: auth(oper)).status == .forbidden)
+            #expect(try await client.execute(uri: "/v1/accounts/\(id)", method: .delete, headers: auth(admin)).status == .noContent)
+            for token in [oper, secret] {
+                #expect(try await client.execute(uri: "/v1/people", method: .get, headers: auth(token)).status == .unauthorized)
+            }
+            #expect(try await client.execute(uri: "/v1/accounts/\(id)", method: .delete, headers: auth(admin)).status == .notFound)
+            let me = try await accountID(client, admin, "admin")
+            let last = try await client.execute(uri: "/v1/accounts/\(me)", method: .delete, headers: auth(admin))
+            #expect(last.status == .conflict && errorCode(last) == "conflict")
+            // The name is free again.
+            let again = try await client.execute(uri: "/v1/accounts", method: .post, headers: jsonHeaders(admin),
+                                                 body: ByteBuffer(string: #"{"username": "oper", "password": "another-password"}"#))
+            #expect(again.status == .created)
+        }
+    }
+
+    /// Two people opening a fresh server at once: one admin, the other refused.
+    @Test func simultaneousFirstRegistrationsMakeOneAdmin() async throws {
+        try await Harness().run { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for i in 0..<6 {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/accounts", method: .post, headers: jsonHeaders(),
+                                                 body: ByteBuffer(string: #"{"username": "first\#(i)", "password": "password-\#(i)"}"#)).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == .unauthorized }.count == 5, "\(statuses)")
         }
     }
 

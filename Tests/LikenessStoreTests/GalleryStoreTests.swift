@@ -73,6 +73,19 @@ import Testing
         #expect(replaced.id == f1.id && !replaced.hasCrop)
         #expect(try await store.embedding(faceID: f1.id)?.vector == unitVector(3))
 
+        // A face moves to another person with its embedding, logged as a change.
+        _ = try await store.createPerson(classID: "M", name: "Mallory", info: "")
+        let beforeMove = try store.currentPosition()
+        let moved = try await store.moveFace(id: f1.id, toClassID: "M")
+        #expect(moved.id == f1.id && moved.classID == "M")
+        #expect(try store.currentPosition() == beforeMove + 1)
+        #expect(try await store.faces(classID: "M").map(\.id) == [f1.id])
+        #expect(try await store.faces(classID: "A").map(\.id) == [f2.id])
+        #expect(try await store.embedding(faceID: f1.id)?.vector == unitVector(3))
+        await #expect(throws: StoreError.notFound("no person with class_id Z")) { try await store.moveFace(id: f1.id, toClassID: "Z") }
+        await #expect(throws: StoreError.notFound("no face 999999")) { try await store.moveFace(id: 999_999, toClassID: "A") }
+        _ = try await store.moveFace(id: f1.id, toClassID: "A")
+
         try await store.deleteFace(id: f2.id)
         #expect(try await store.face(id: f2.id) == nil)
         await #expect(throws: StoreError.notFound("no face \(f2.id)")) { try await store.deleteFace(id: f2.id) }
@@ -192,6 +205,20 @@ import Testing
         let later = try await store.createAPIKey(accountID: admin.id, name: "new", prefix: "lk_new", keyHash: String(repeating: "b", count: 64),
                                                  expiresAt: past + 86_400_000)
         #expect(try await store.apiKey(hash: later.keyHash)?.0.expiresAt == past + 86_400_000)
+
+        // Token versions: a role change keeps them, a new password or a disable raises them,
+        // and so does revokeTokens; deleting an account takes its keys with it.
+        let version = try #require(try await store.account(id: admin.id)).tokenVersion
+        #expect(try await store.updateAccount(id: admin.id, passwordHash: nil, role: .admin, disabled: false).tokenVersion == version)
+        #expect(try await store.updateAccount(id: admin.id, passwordHash: "$2b$12$new", role: nil, disabled: nil).tokenVersion == version + 1)
+        try await store.revokeTokens(accountID: admin.id)
+        #expect(try await store.account(id: admin.id)?.tokenVersion == version + 2)
+        await #expect(throws: StoreError.self) { try await store.revokeTokens(accountID: 424242) }
+        try await store.deleteAccount(id: admin.id)
+        #expect(try await store.account(id: admin.id) == nil)
+        #expect(try await store.apiKey(hash: later.keyHash) == nil)
+        #expect(try await store.apiKeys(accountID: admin.id).isEmpty)
+        await #expect(throws: StoreError.self) { try await store.deleteAccount(id: admin.id) }
     }
 
     /// Faces joined to their people in one call; unknown ids are left out.

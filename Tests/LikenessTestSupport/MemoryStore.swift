@@ -233,6 +233,22 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
         }
     }
 
+    public func moveFace(id: FaceID, toClassID classID: String) async throws -> FaceRecord {
+        queries.increment()
+        return try state.withLock { s in
+            guard let person = s.people[classID] else { throw StoreError.notFound("no person with class_id \(classID)") }
+            guard var stored = s.faces[id] else { throw StoreError.notFound("no face \(id)") }
+            let old = stored.record
+            stored.record = FaceRecord(id: id, personID: person.id, classID: classID, recognizer: old.recognizer, box: old.box,
+                                       detectionScore: old.detectionScore, quality: old.quality, imageSHA256: old.imageSHA256,
+                                       hasCrop: old.hasCrop, createdAt: old.createdAt)
+            s.faces[id] = stored
+            s.head += 1
+            s.log.append((s.head, id, old.recognizer, false))
+            return stored.record
+        }
+    }
+
     public func faceCount(recognizer: RecognizerID?) async throws -> Int {
         queries.increment()
         return state.withLock { s in s.faces.values.filter { recognizer == nil || $0.record.recognizer == recognizer }.count }
@@ -282,7 +298,8 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
         guard !username.isEmpty, username.utf8.count <= 64 else { throw StoreError.invalid("username must be 1-64 bytes") }
         return try state.withLock { s in
             guard !s.accounts.contains(where: { $0.username == username }) else { throw StoreError.conflict("the username \(username) is taken") }
-            let a = Account(id: Int64(s.accounts.count + 1), username: username, passwordHash: passwordHash, role: role, disabled: false,
+            // Ids are never reused, as in SQL, even after a delete.
+            let a = Account(id: (s.accounts.map(\.id).max() ?? 0) + 1, username: username, passwordHash: passwordHash, role: role, disabled: false,
                             createdAt: now(), updatedAt: now())
             s.accounts.append(a)
             return a
@@ -310,8 +327,24 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
             if let passwordHash { s.accounts[i].passwordHash = passwordHash }
             if let role { s.accounts[i].role = role }
             if let disabled { s.accounts[i].disabled = disabled }
+            if passwordHash != nil || disabled == true { s.accounts[i].tokenVersion += 1 }
             s.accounts[i].updatedAt = now()
             return s.accounts[i]
+        }
+    }
+
+    public func revokeTokens(accountID: Int64) async throws {
+        try state.withLock { s in
+            guard let i = s.accounts.firstIndex(where: { $0.id == accountID }) else { throw StoreError.notFound("no account \(accountID)") }
+            s.accounts[i].tokenVersion += 1
+        }
+    }
+
+    public func deleteAccount(id: Int64) async throws {
+        try state.withLock { s in
+            guard let i = s.accounts.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("no account \(id)") }
+            s.accounts.remove(at: i)
+            s.keys.removeAll { $0.accountID == id }
         }
     }
 

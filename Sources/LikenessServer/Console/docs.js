@@ -85,9 +85,10 @@ function example(doc, schema, name) {
 function bodyOf(doc, operation) {
   const content = operation.requestBody && operation.requestBody.content;
   if (!content) return null;
-  const type = Object.keys(content)[0];
+  // Uploads are shown as forms; the same fields also go as JSON with images in base64.
+  const type = content['multipart/form-data'] ? 'multipart/form-data' : Object.keys(content)[0];
   const schema = resolve(doc, content[type].schema);
-  return { type, schema, required: schema.required || [] };
+  return { type, schema, required: schema.required || [], alsoJSON: type !== 'application/json' && !!content['application/json'] };
 }
 
 function operationCard(doc, o) {
@@ -115,6 +116,7 @@ function operationCard(doc, o) {
     h('p', {}, operation.summary || ''),
     h('p', { class: 'muted' }, open ? 'No token needed.' : 'Needs a token: Authorization: Bearer <token or API key>.'),
     table,
+    body && body.alsoJSON ? h('p', { class: 'muted' }, 'The same fields may be sent as a JSON object, with images as base64 or data: URLs.') : null,
     h('h4', {}, 'Example'), h('pre', {}, h('code', {}, curl(doc, o, parameters, body, open))),
     h('h4', {}, 'Responses'), h('ul', {}, responses),
     tryIt(doc, o, parameters, body));

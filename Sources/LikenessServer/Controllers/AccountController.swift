@@ -16,12 +16,38 @@ struct AccountController: Sendable {
         v1.post("auth/login", use: login)
         v1.group().add(middleware: RequireRole.viewer)
             .get("accounts/me", use: me)
+            .post("accounts/me/password", use: changePassword)
+            .post("logout", use: logout)
             .post("api-keys", use: createKey)
             .get("api-keys", use: keys)
             .delete("api-keys/:id", use: revokeKey)
         v1.group().add(middleware: RequireRole.admin)
             .get("accounts", use: list)
             .patch("accounts/:id", use: update)
+            .delete("accounts/:id", use: delete)
+    }
+
+    struct PasswordChange: Decodable {
+        var current_password: String
+        var new_password: String
+    }
+
+    @Sendable func changePassword(_ request: Request, context: Context) async throws -> TokenDTO {
+        let body = try await request.decode(as: PasswordChange.self, context: context)
+        let token = try await accounts.changePassword(of: try context.requireIdentity(), current: body.current_password, new: body.new_password,
+                                                      client: context.clientAddress)
+        return TokenDTO(access_token: token.token, expires_in: token.expiresIn, role: token.role.rawValue)
+    }
+
+    @Sendable func logout(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
+        try await accounts.logout(try context.requireIdentity())
+        return .noContent
+    }
+
+    @Sendable func delete(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError.badRequest("invalid_id", "the account id must be an integer") }
+        try await accounts.delete(account: id)
+        return .noContent
     }
 
     struct AccountChange: Decodable {

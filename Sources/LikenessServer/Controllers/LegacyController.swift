@@ -9,11 +9,16 @@ struct LegacyController: Sendable {
     let recognition: RecognitionService
     let gallery: GalleryService
     let maxUploadBytes: Int
+    /// `--legacy-auth open`: the two recognition endpoints answer without a token, as the
+    /// original's did; everything else still needs one.
+    var openRecognition = false
 
     func addRoutes(to api: RouterGroup<Context>) {
-        api.group().add(middleware: RequireRole.viewer)
+        let recognition = openRecognition ? api.group() : api.group().add(middleware: RequireRole.viewer)
+        recognition
             .post("face_query", use: faceQuery)
             .post("face_query_top5", use: faceQueryTop5)
+        api.group().add(middleware: RequireRole.viewer)
             .get("list_nguoi", use: listPeople)
             .get("get_image_ids_by_class/:class_id", use: imageIDs)
             .get("index_status", use: indexStatus)
@@ -132,15 +137,69 @@ struct LegacyController: Sendable {
         var faces: [FaceResultDTO]
     }
 
-    @Sendable func faceQuery(_ request: Request, context: Context) async throws -> QueryDTO {
+    /// One file: the original's answer. Several (`file` repeated, or `files`): one answer per
+    /// file, in order, each with its filename, a failed file answering its error in its place
+    /// (the original's batch processing).
+    enum FaceQueryAnswer: ResponseEncodable {
+        case one(QueryDTO)
+        case many(BatchDTO)
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case let .one(answer): try answer.encode(to: encoder)
+            case let .many(batch): try batch.encode(to: encoder)
+            }
+        }
+    }
+
+    struct BatchDTO: Encodable {
+        var results: [BatchItem]
+        var processing_time: Double
+    }
+
+    struct BatchItem: Encodable {
+        var filename: String?
+        var answer: QueryDTO?
+        var error: PeopleController.ErrorBody?
+        enum CodingKeys: String, CodingKey { case filename, error }
+
+        func encode(to encoder: any Encoder) throws {
+            try answer?.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(filename, forKey: .filename)
+            try c.encodeIfPresent(error, forKey: .error)
+        }
+    }
+
+    @Sendable func faceQuery(_ request: Request, context: Context) async throws -> FaceQueryAnswer {
         let started = ContinuousClock.now
         let form = try await MultipartForm.read(request, limit: maxUploadBytes)
         // `threshold` keeps the original's meaning, the pack's raw cosine; without it the
         // server's calibrated policy decides.
+        let threshold = try form.float("threshold").map(ThresholdRequest.cosine) ?? .policy
         let demographics = form.bool("include_demographics")
-        let result = try await recognition.identify(try form.image(limit: maxUploadBytes), k: 1,
-                                                    threshold: try form.float("threshold").map(ThresholdRequest.cosine) ?? .policy,
-                                                    attributes: demographics)
+        let files = form.all("file") + form.all("files")
+        guard files.count > 1 else {
+            return .one(try await query(try form.image(limit: maxUploadBytes), threshold: threshold, demographics: demographics, started: started))
+        }
+        var results: [BatchItem] = []
+        for file in files {
+            do {
+                guard !file.data.isEmpty else { throw APIError.badRequest("image_empty", "the uploaded file is empty") }
+                let answer = try await query(file.data, threshold: threshold, demographics: demographics, started: .now)
+                results.append(BatchItem(filename: file.filename, answer: answer))
+            } catch {
+                let e = APIError.from(error)
+                // The server's own trouble (busy, shutting down) fails the whole request.
+                guard e.status.code < 500 else { throw e }
+                results.append(BatchItem(filename: file.filename, error: .init(code: e.code, message: e.message)))
+            }
+        }
+        return .many(BatchDTO(results: results, processing_time: seconds(since: started)))
+    }
+
+    private func query(_ image: [UInt8], threshold: ThresholdRequest, demographics: Bool, started: ContinuousClock.Instant) async throws -> QueryDTO {
+        let result = try await recognition.identify(image, k: 1, threshold: threshold, attributes: demographics)
         let matches = result.matches
         guard !matches.isEmpty else { throw APIError.noFace }
         if let refusal = matches[0].refusal { throw APIError(.unprocessableContent, "face_quality", "\(refusal.reason): \(refusal.message)") }
@@ -191,8 +250,17 @@ struct LegacyController: Sendable {
         guard let id = form.string("image_id").flatMap(Int64.init) else {
             throw APIError.badRequest("image_id_required", "the field 'image_id' must be an integer")
         }
-        let record = try await gallery.replaceFace(id, image: try form.image(limit: maxUploadBytes))
-        return MessageDTO(message: "embedding updated", class_id: record.classID, image_id: String(record.id))
+        // A new image replaces the embedding; a new class_id moves the face; either or both.
+        let newClass = form.string("class_id").flatMap { $0.isEmpty ? nil : $0 }
+        guard form["file"] != nil || newClass != nil else {
+            throw APIError.badRequest("file_required", "send a new image as 'file', a new 'class_id', or both")
+        }
+        if let newClass { _ = try await gallery.person(newClass) }
+        var record = form["file"] == nil ? nil : try await gallery.replaceFace(id, image: try form.image(limit: maxUploadBytes))
+        if let newClass { record = try await gallery.moveFace(id, toClassID: newClass) }
+        guard let record else { throw APIError.notFound("no image \(id)") }
+        return MessageDTO(message: newClass.map { "embedding moved to \($0)" } ?? "embedding updated",
+                          class_id: record.classID, image_id: String(record.id))
     }
 
     @Sendable func deleteImage(_ request: Request, context: Context) async throws -> MessageDTO {

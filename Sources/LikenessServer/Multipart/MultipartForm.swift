@@ -14,12 +14,23 @@ struct MultipartForm: Sendable {
 
     func all(_ name: String) -> [Part] { parts.filter { $0.name == name } }
 
+    /// The request's fields: a multipart form, or a JSON object with images in base64; query
+    /// parameters fill in the fields the body left out.
     static func read(_ request: Request, limit: Int, limits: MultipartParser.Limits = .init()) async throws -> MultipartForm {
         let contentType = request.headers[.contentType].map(HeaderText.parameters)
-        guard let contentType, contentType.value.lowercased() == "multipart/form-data" else {
-            throw APIError(.unsupportedMediaType, "multipart_required", "send the image as multipart/form-data with the field 'file'")
+        switch contentType?.value.lowercased() {
+        case "multipart/form-data":
+            return try await readMultipart(request, boundary: contentType?.parameters["boundary"], limit: limit, limits: limits).adding(query: request)
+        case "application/json":
+            return try await readJSON(request, limit: limit).adding(query: request)
+        default:
+            throw APIError(.unsupportedMediaType, "multipart_required",
+                           "send the image as multipart/form-data with the field 'file', or as base64 in a JSON object's 'file'")
         }
-        guard let boundary = contentType.parameters["boundary"] else {
+    }
+
+    private static func readMultipart(_ request: Request, boundary: String?, limit: Int, limits: MultipartParser.Limits) async throws -> MultipartForm {
+        guard let boundary else {
             throw APIError.badRequest("malformed_multipart", "the multipart Content-Type has no boundary")
         }
         var parser = try makeParser(boundary, limits)
