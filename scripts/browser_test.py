@@ -245,6 +245,29 @@ try:
     check(not driver.find_elements(By.CSS_SELECTOR, "[data-edit]"), "viewer: no rebuild button on the system page")
     check(api_status("/v1/accounts") == 403, "viewer: the API refuses the accounts list")
     shot("08-viewer")
+
+    # The viewer changes their own password, logs out (ending the token on the server), and
+    # logs in with the new one.
+    go("#/password")
+    form = wait.until(EC.presence_of_element_located((By.ID, "password-form")))
+    fill(form, "current_password", VIEWER[1])
+    fill(form, "new_password", "viewer-new-pass-1")
+    fill(form, "new_password_again", "viewer-new-pass-1")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#password-form [role=status]"), "Password changed"))
+    old_token = token()
+    check(api_status("/v1/people") == 200, "viewer: the session carries on with the fresh token")
+    driver.find_element(By.ID, "logout").click()
+    wait.until(EC.presence_of_element_located((By.ID, "login-form")))
+    request = urllib.request.Request(BASE + "/v1/people", headers={"Authorization": f"Bearer {old_token}"})
+    try:
+        urllib.request.urlopen(request)
+        ended = False
+    except urllib.error.HTTPError as e:
+        ended = e.code == 401
+    check(ended, "viewer: logging out ended the token on the server")
+    log_in(VIEWER[0], "viewer-new-pass-1")
+    check(True, "viewer: logged in with the new password")
 finally:
     driver.quit()
 

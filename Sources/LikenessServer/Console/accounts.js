@@ -22,7 +22,8 @@ export async function accountsView() {
           onclick: () => change(a, { disabled: !a.disabled }) }, a.disabled ? 'Enable' : 'Disable'),
         h('form', { class: 'inline',
           onsubmit: (event) => { event.preventDefault(); change(a, { password: password.value }); } },
-        password, h('button', { type: 'submit', class: 'small' }, 'Reset password'))));
+        password, h('button', { type: 'submit', class: 'small' }, 'Reset password')),
+        deleteButton(a)));
   });
   return h('section', {},
     h('h1', { tabindex: '-1' }, 'Accounts'),
@@ -30,6 +31,21 @@ export async function accountsView() {
       h('thead', {}, h('tr', {}, ['Username', 'Role', 'State', 'Created', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows))),
     newAccountForm());
+}
+
+// Two steps, as for people: a slip of the mouse deletes nothing.
+function deleteButton(account) {
+  const confirm = h('button', { type: 'button', class: 'danger small', hidden: true,
+    onclick: async () => {
+      try {
+        await api('DELETE', `/v1/accounts/${account.id}`);
+        toast(`${account.username} deleted.`);
+      } catch (e) { toast(e.message, 'error'); }
+      refresh();
+    } }, `Yes, delete ${account.username}`);
+  const ask = h('button', { type: 'button', class: 'danger small',
+    onclick: () => { ask.hidden = true; confirm.hidden = false; confirm.focus(); } }, 'Delete');
+  return h('span', {}, ask, confirm);
 }
 
 async function change(account, patch) {
@@ -100,4 +116,31 @@ export async function keysView() {
       h('thead', {}, h('tr', {}, ['Name', 'Prefix', 'Created', 'Expires', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows))) : h('p', { class: 'muted' }, 'No key yet.'),
     form, secret);
+}
+
+// The caller's own password: the current one confirms it; every other session ends, and this
+// tab carries on with the fresh token the server answers.
+export async function passwordView() {
+  const current = h('input', { type: 'password', name: 'current_password', required: true, autocomplete: 'current-password' });
+  const next = h('input', { type: 'password', name: 'new_password', required: true, minlength: 8, autocomplete: 'new-password' });
+  const again = h('input', { type: 'password', name: 'new_password_again', required: true, minlength: 8, autocomplete: 'new-password' });
+  const message = h('p', { role: 'status' });
+  const form = h('form', { class: 'card narrow', id: 'password-form',
+    onsubmit: async (event) => {
+      event.preventDefault();
+      message.className = 'error';
+      if (next.value !== again.value) { message.textContent = 'The two new passwords differ.'; return; }
+      try {
+        const token = await api('POST', '/v1/accounts/me/password', { json: { current_password: current.value, new_password: next.value } });
+        const me = session.load();
+        session.save({ ...me, token: token.access_token });
+        form.reset();
+        message.className = '';
+        message.textContent = 'Password changed; every other session of this account has ended.';
+      } catch (e) { message.textContent = e.message; }
+    } },
+  h('h1', { tabindex: '-1' }, 'Change your password'),
+  field('Current password', current), field('New password (8 characters or more)', next), field('New password again', again),
+  h('button', { type: 'submit', class: 'primary' }, 'Change password'), message);
+  return h('section', {}, form);
 }

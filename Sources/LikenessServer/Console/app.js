@@ -4,7 +4,7 @@ import { h, replace, field, toast } from './dom.js';
 import { peopleView, personView } from './people.js';
 import { identifyView, verifyView } from './recognition.js';
 import { systemView } from './system.js';
-import { accountsView, keysView } from './accounts.js';
+import { accountsView, keysView, passwordView } from './accounts.js';
 
 const main = document.getElementById('main');
 
@@ -16,6 +16,7 @@ const routes = [
   [/^#\/system$/, () => systemView()],
   [/^#\/accounts$/, () => accountsView()],
   [/^#\/keys$/, () => keysView()],
+  [/^#\/password$/, () => passwordView()],
 ];
 
 async function render() {
@@ -108,7 +109,9 @@ whenUnauthorized(() => {
   render();
 });
 
-document.getElementById('logout').addEventListener('click', () => {
+// Logging out ends the account's tokens on the server too, not only in this tab.
+document.getElementById('logout').addEventListener('click', async () => {
+  try { await api('POST', '/v1/logout'); } catch { /* the session ends here either way */ }
   session.clear();
   render();
 });
