@@ -105,6 +105,10 @@ def enroll(class_id, name, folder):
     heading(name)
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#faces li")) == len(photos))
     check(len(driver.find_elements(By.CSS_SELECTOR, "#faces li")) == len(photos), f"{name}: {len(photos)} faces enrolled and listed")
+    wait.until(lambda d: all(d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)
+                             for img in d.find_elements(By.CSS_SELECTOR, "#faces img.crop")))
+    crops = driver.find_elements(By.CSS_SELECTOR, "#faces img.crop")
+    check(len(crops) == len(photos), f"{name}: each face shows its stored crop")
 
 
 try:

@@ -31,6 +31,9 @@ public struct AnalyzedFace: Sendable {
     public var attributes: FaceAttributes?
     /// Nil when the analyzer does not measure it.
     public var quality: FaceQuality?
+    /// An encoded picture of the face with room around it, when asked for (`cropLargestFace`):
+    /// what a gallery keeps so that a later recognizer can embed the face again.
+    public var crop: [UInt8]?
 
     public init(detection: DetectedFace, embedding: Embedding? = nil, liveness: Liveness? = nil,
                 attributes: FaceAttributes? = nil, quality: FaceQuality? = nil) {
@@ -70,9 +73,12 @@ public struct AnalysisOptions: Sendable, Equatable {
     public var liveness: Bool
     /// Estimate age and gender where the analyzer can.
     public var attributes: Bool
+    /// Encode a crop of the largest face (`AnalyzedFace.crop`), for enrolment.
+    public var cropLargestFace: Bool
 
     public init(embed: Bool = true, maxFaces: Int = 64, minFaceSize: Double = 0, minDetectorScore: Double? = nil,
-                liveness: Bool = false, attributes: Bool = false) {
+                liveness: Bool = false, attributes: Bool = false, cropLargestFace: Bool = false) {
+        self.cropLargestFace = cropLargestFace
         self.embed = embed
         self.maxFaces = maxFaces
         self.minFaceSize = minFaceSize

@@ -78,6 +78,8 @@ struct FaceRecordDTO: ResponseCodable, Sendable {
     var created_at: String
     /// SHA-256 of the uploaded image: a client can tell which of its photos are enrolled.
     var image_sha256: String
+    /// Whether a crop is stored (GET /v1/faces/{id}/crop).
+    var has_crop: Bool
     /// Set when the face looks like another person's (a likely mislabel or duplicate).
     var warning: MislabelWarningDTO?
 
@@ -90,6 +92,7 @@ struct FaceRecordDTO: ResponseCodable, Sendable {
         detection_score = (f.detectionScore * 10000).rounded() / 10000
         created_at = iso(f.createdAt)
         image_sha256 = f.imageSHA256
+        has_crop = f.hasCrop
     }
 }
 

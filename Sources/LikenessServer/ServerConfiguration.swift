@@ -48,6 +48,7 @@ public struct ServerConfiguration: Sendable {
         s.searchK = searchK
         s.antiSpoofing = antiSpoofing
         s.maxFilesPerEnrollment = maxFilesPerEnrollment
+        s.storeFaceCrops = storeFaceCrops
         s.openRegistration = openRegistration
         s.bcryptCost = bcryptCost
         s.loginFailuresPerPair = loginFailuresBeforeDelay
@@ -77,6 +78,8 @@ public struct ServerConfiguration: Sendable {
     public var tlsCertificatePath: String?
     public var tlsPrivateKeyPath: String?
 
+    /// Keep a crop of each enrolled face (GET /v1/faces/{id}/crop).
+    public var storeFaceCrops = true
     /// Origins whose browser apps may call the API (CORS); "*" for any; empty: none.
     public var corsOrigins: [String] = []
     /// How the original's recognition endpoints (`/api/face_query`, `/api/face_query_top5`)

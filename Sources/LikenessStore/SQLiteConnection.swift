@@ -19,7 +19,8 @@ final class SQLiteConnection: SQLConnection {
         }
         sqlite3_busy_timeout(db, 10_000)
         // FULL synchronous: an acknowledged write survives power loss, not only a crash.
-        try executeScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+        // secure_delete: a deleted face's embedding and crop are overwritten, not left in free pages.
+        try executeScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;")
     }
 
     deinit { sqlite3_close_v2(db) }

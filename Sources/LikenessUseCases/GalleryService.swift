@@ -175,7 +175,7 @@ public struct GalleryService: Sendable {
 
     /// The largest face, refused when it is a spoof or below the enrolment quality requirements.
     private func enrollableFace(_ image: [UInt8]) async throws -> (ImageAnalysis, AnalyzedFace, Embedding) {
-        let (analysis, face, embedding) = try await recognition.largestFace(image, refuseSpoof: true)
+        let (analysis, face, embedding) = try await recognition.largestFace(image, refuseSpoof: true, crop: settings.storeFaceCrops)
         if let quality = face.quality, let shortfall = settings.enrollmentQuality.shortfall(quality) {
             throw DomainError.unprocessable(code: "face_quality", message: "\(shortfall.reason): \(shortfall.message)")
         }
@@ -216,6 +216,15 @@ public struct GalleryService: Sendable {
         let record = try await gallery.replaceFace(id: id, with: newFace(face, embedding, image))
         try await catchUp()
         return record
+    }
+
+    /// The stored crop of a face (JPEG); not found when the face is gone or was enrolled without one.
+    public func faceCrop(_ id: FaceID) async throws -> [UInt8] {
+        guard try await gallery.face(id: id) != nil else { throw DomainError.notFound("no face \(id)") }
+        guard let crop = try await gallery.crop(faceID: id) else {
+            throw DomainError.notFound("face \(id) has no stored crop (enrolled before crops were kept, or with --store-crops false)")
+        }
+        return crop
     }
 
     /// Gives a face to another person, keeping its embedding (a face enrolled under the wrong
@@ -268,6 +277,6 @@ public struct GalleryService: Sendable {
 
     private func newFace(_ face: AnalyzedFace, _ embedding: Embedding, _ image: [UInt8]) -> NewFace {
         NewFace(embedding: embedding, box: face.detection.box, detectionScore: face.detection.score,
-                imageSHA256: TokenService.sha256Hex(image))
+                crop: face.crop, imageSHA256: TokenService.sha256Hex(image))
     }
 }

@@ -78,13 +78,14 @@ public struct RecognitionService: Sendable {
     public var enforcesLiveness: Bool { settings.antiSpoofing && analyzer.capabilities.liveness }
 
     public func analyze(_ image: [UInt8], embed: Bool = true, liveness: Bool = false, attributes: Bool = false,
-                        filter: FaceFilter = .init()) async throws -> ImageAnalysis {
+                        filter: FaceFilter = .init(), crop: Bool = false) async throws -> ImageAnalysis {
         guard !image.isEmpty else { throw ImageError.empty }
         for value in [filter.minFaceSize, filter.minDetectorScore].compactMap({ $0 }) where !value.isFinite {
             throw DomainError.invalid(code: "invalid_parameter", message: "'min_face_size' and 'det_prob_threshold' must be numbers")
         }
         let options = AnalysisOptions(embed: embed, maxFaces: settings.maxFacesPerImage, minFaceSize: filter.minFaceSize ?? 0,
-                                      minDetectorScore: filter.minDetectorScore, liveness: liveness, attributes: attributes)
+                                      minDetectorScore: filter.minDetectorScore, liveness: liveness, attributes: attributes,
+                                      cropLargestFace: crop)
         let analysis = try await executors.inference.run { [analyzer] in try analyzer.analyzeNow(image, options: options) }
         StageMetrics.shared.record(analysis.timings)
         return analysis
@@ -162,9 +163,9 @@ public struct RecognitionService: Sendable {
 
     /// The largest face of an image, for enrolment and verification; with `refuseSpoof` and
     /// anti-spoofing on, a print or a screen is refused.
-    public func largestFace(_ image: [UInt8], refuseSpoof: Bool = false) async throws -> (ImageAnalysis, AnalyzedFace, Embedding) {
+    public func largestFace(_ image: [UInt8], refuseSpoof: Bool = false, crop: Bool = false) async throws -> (ImageAnalysis, AnalyzedFace, Embedding) {
         let check = refuseSpoof && enforcesLiveness
-        let analysis = try await analyze(image, liveness: check)
+        let analysis = try await analyze(image, liveness: check, crop: crop)
         guard let face = analysis.faces.first, let embedding = face.embedding else { throw DomainError.noFace }
         if check, let liveness = face.liveness, !liveness.isReal {
             throw DomainError.spoof(score: liveness.score, threshold: liveness.threshold)

@@ -8,6 +8,9 @@ public struct UseCaseSettings: Sendable {
     public var antiSpoofing = false
     /// Images one enrolment request may carry.
     public var maxFilesPerEnrollment = 10
+    /// Keep a crop of each enrolled face (`FaceCrop`), so that faces can be shown, and embedded
+    /// again by another recognizer without the original photos.
+    public var storeFaceCrops = true
     /// Anyone may register (as a viewer) after the first account.
     public var openRegistration = false
     public var bcryptCost: UInt8 = 12

@@ -54,10 +54,15 @@ public final class FacePipeline: FaceAnalyzer {
         let embeddings = options.embed ? try embedder.embed(faces: faces, in: image, timings: &timings) : []
         let liveness = options.liveness ? try livenessChecker?.liveness(of: faces, in: image, timings: &timings) : nil
         let attributes = options.attributes ? try attributeEstimator?.attributes(of: faces, in: image, timings: &timings) : nil
-        let analyzed = faces.enumerated().map { i, face in
+        var analyzed = faces.enumerated().map { i, face in
             AnalyzedFace(detection: face, embedding: embeddings.isEmpty ? nil : embeddings[i],
                          liveness: liveness?[i], attributes: attributes?[i] ?? nil,
                          quality: FaceQualityMeter.measure(face, in: image))
+        }
+        if options.cropLargestFace, !analyzed.isEmpty {
+            var watch = Stopwatch()
+            analyzed[0].crop = try FaceCrop.encode(analyzed[0].detection.box, of: image)
+            timings.add("crop", watch.lap())
         }
         return ImageAnalysis(width: image.width, height: image.height, faces: analyzed, timings: timings)
     }

@@ -49,7 +49,7 @@ public struct FakeAnalyzer: FaceAnalyzer {
         } else {
             throw ImageError.unsupportedFormat
         }
-        let faces = names.prefix(options.maxFaces).enumerated().map { i, name in
+        var faces = names.prefix(options.maxFaces).enumerated().map { i, name in
             AnalyzedFace(detection: DetectedFace(box: BoundingBox(x: Double(10 * i), y: 0, width: Double(100 - 10 * i), height: Double(100 - 10 * i)), score: 0.99),
                          embedding: options.embed ? Embedding(recognizer: recognizer.id, raw: Self.vector(name)) : nil,
                          liveness: options.liveness && capabilities.liveness
@@ -57,6 +57,7 @@ public struct FakeAnalyzer: FaceAnalyzer {
                          attributes: options.attributes && capabilities.attributes
                              ? FaceAttributes(age: 30, gender: .female, genderScores: [0.9, 0.1]) : nil)
         }
+        if options.cropLargestFace, !faces.isEmpty { faces[0].crop = Array("CROP:\(names[0])".utf8) }
         var timings = StageTimings()
         timings.add("detect", 1)
         return ImageAnalysis(width: 640, height: 480, faces: faces, timings: timings)

@@ -1,5 +1,5 @@
 // People: the list (search, paging, create) and one person's page (edit, delete, faces, enrol).
-import { api, can } from './api.js';
+import { api, apiImage, can } from './api.js';
 import { h, field, toast, date, similarity } from './dom.js';
 import { webcamCapture } from './webcam.js';
 
@@ -122,7 +122,15 @@ export async function personView(classID) {
 
 function faceCard(face, operator) {
   const [x, y, w, hgt] = face.box.map((v) => Math.round(v));
+  const picture = face.has_crop ? h('img', { class: 'crop', alt: `Face ${face.image_id} as enrolled`, width: 160, height: 160 }) : null;
+  if (picture) {
+    apiImage(`/v1/faces/${face.image_id}/crop`).then((url) => {
+      picture.onload = () => URL.revokeObjectURL(url);
+      picture.src = url;
+    }).catch(() => { picture.alt = `Face ${face.image_id}: the crop could not be loaded`; });
+  }
   return h('li', { class: 'card face' },
+    picture,
     h('p', {}, h('strong', {}, `Face ${face.image_id}`)),
     h('p', { class: 'muted' }, `Box ${w}×${hgt} at (${x}, ${y}), detector score ${similarity(face.detection_score)}`),
     h('p', { class: 'muted' }, `Enrolled ${date(face.created_at)} with ${face.recognizer}`),

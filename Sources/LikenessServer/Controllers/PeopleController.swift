@@ -14,6 +14,7 @@ struct PeopleController: Sendable {
             .get("people/:class_id", use: get)
             .get("people/:class_id/faces", use: faces)
             .get("faces/:id", use: face)
+            .get("faces/:id/crop", use: crop)
         v1.group().add(middleware: RequireRole.operator)
             .post("people", use: create)
             .patch("people/:class_id", use: update)
@@ -72,6 +73,13 @@ struct PeopleController: Sendable {
 
     @Sendable func face(_ request: Request, context: Context) async throws -> FaceRecordDTO {
         FaceRecordDTO(try await gallery.face(try faceID(context)))
+    }
+
+    /// The face as enrolled, with room around it, as a JPEG. Private: no caching by proxies.
+    @Sendable func crop(_ request: Request, context: Context) async throws -> Response {
+        let bytes = try await gallery.faceCrop(try faceID(context))
+        return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "private, max-age=3600"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     @Sendable func deleteFace(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
