@@ -54,6 +54,21 @@ enum Migrations {
             (3, ["CREATE TABLE change_log_pruned (recognizer \(d.varchar(64)) NOT NULL PRIMARY KEY, position BIGINT NOT NULL)\(opts)"]),
             // Login tokens name the version they were issued under (revocation at once).
             (4, ["ALTER TABLE accounts ADD COLUMN token_version BIGINT NOT NULL DEFAULT 0"]),
+            // Model migration: each face's embeddings under recognizers other than the one it
+            // serves under (the target being built, or the old one kept after a switch), and the
+            // faces a target could not embed.
+            (5, [
+                """
+                CREATE TABLE face_embeddings (face_id BIGINT NOT NULL, recognizer \(d.varchar(64)) NOT NULL, dimension INTEGER NOT NULL,
+                  embedding \(d.blob) NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (face_id, recognizer),
+                  FOREIGN KEY (face_id) REFERENCES faces(id) ON DELETE CASCADE)\(opts)
+                """,
+                """
+                CREATE TABLE migration_misses (face_id BIGINT NOT NULL, recognizer \(d.varchar(64)) NOT NULL,
+                  reason \(d.varchar(255)) NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (face_id, recognizer),
+                  FOREIGN KEY (face_id) REFERENCES faces(id) ON DELETE CASCADE)\(opts)
+                """,
+            ]),
         ]
     }
 

@@ -432,10 +432,11 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
 
     public func changes(recognizer: RecognizerID, after position: Int64) throws -> [EmbeddingChange] {
         try pool.withConnection { c in
-            // A logged upsert whose face is gone has a later delete in the log; it is skipped.
+            // A logged upsert whose face is gone, or now under another recognizer (a model
+            // migration switched it), has a later delete in the log; it is skipped.
             try c.query("""
                 SELECT ch.position, ch.face_id, ch.op, f.embedding FROM face_changes ch
-                LEFT JOIN faces f ON f.id = ch.face_id
+                LEFT JOIN faces f ON f.id = ch.face_id AND f.recognizer = ch.recognizer
                 WHERE ch.recognizer = ? AND ch.position > ? ORDER BY ch.position, ch.face_id
                 """, [.text(recognizer.rawValue), .int(position)]).compactMap { r in
                 let pos = r[0].int ?? 0, id = r[1].int ?? 0
