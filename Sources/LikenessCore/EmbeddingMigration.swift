@@ -56,6 +56,4 @@ public protocol EmbeddingMigrationStore: Sendable {
     func switchRecognizer(to target: RecognizerID) async throws -> Int
     /// Forgets the kept embeddings of a recognizer (after a switch, once the new one is trusted).
     func dropKeptEmbeddings(recognizer: RecognizerID) async throws -> Int
-    /// Faces per recognizer they serve under.
-    func faceCountsByRecognizer() async throws -> [RecognizerID: Int]
 }

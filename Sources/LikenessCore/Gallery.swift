@@ -141,6 +141,8 @@ public protocol GalleryStore: EmbeddingSource {
     /// Gives a face to another person (a mislabelled enrolment), keeping its embedding.
     func moveFace(id: FaceID, toClassID: String) async throws -> FaceRecord
     func faceCount(recognizer: RecognizerID?) async throws -> Int
+    /// Faces per recognizer they serve under (after a model migration, some may serve under another).
+    func faceCountsByRecognizer() async throws -> [RecognizerID: Int]
     /// Creates the people, each with their face, all or nothing; a class id that exists refuses
     /// the whole batch. Answers the faces' ids in the order given.
     func addPeopleWithFaces(_ items: [PersonWithFace]) async throws -> [FaceID]

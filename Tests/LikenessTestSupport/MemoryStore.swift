@@ -249,6 +249,11 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
         }
     }
 
+    public func faceCountsByRecognizer() async throws -> [RecognizerID: Int] {
+        queries.increment()
+        return state.withLock { s in Dictionary(grouping: s.faces.values, by: \.record.recognizer).mapValues(\.count) }
+    }
+
     public func faceCount(recognizer: RecognizerID?) async throws -> Int {
         queries.increment()
         return state.withLock { s in s.faces.values.filter { recognizer == nil || $0.record.recognizer == recognizer }.count }
