@@ -131,8 +131,13 @@ struct IndexStatusDTO: ResponseCodable {
     var liveness_available: Bool
     var attributes_available: Bool
     var anti_spoofing: Bool
+    /// Faces per recognizer they serve under, and how many the serving one cannot search.
+    var faces_by_recognizer: [String: Int]
+    var unsearchable_faces: Int
 
     init(_ status: IndexStatus) {
+        faces_by_recognizer = status.facesByRecognizer
+        unsearchable_faces = status.facesByRecognizer.filter { $0.key != status.recognizer.id.rawValue }.values.reduce(0, +)
         threshold_applied = status.threshold.map(ThresholdDTO.init)
         calibrated = status.recognizer.calibration != nil
         total_vectors = status.count

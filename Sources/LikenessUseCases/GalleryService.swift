@@ -53,6 +53,9 @@ public struct IndexStatus: Sendable {
     /// The database's change-log position (the index's `position` follows it).
     public var databasePosition: Int64?
     public var maxVectors: Int?
+    /// Faces in the database per recognizer they serve under: those under another recognizer
+    /// than the serving one are not searched (a model migration not yet switched, or undone).
+    public var facesByRecognizer: [String: Int] = [:]
 }
 
 /// People, their faces and the index: every write goes to the database first, then the index
@@ -243,7 +246,9 @@ public struct GalleryService: Sendable {
             return IndexStatus(count: index.count, dimension: index.dimension, kind: index.kind, recognizer: recognition.recognizer,
                                position: index.position, capabilities: recognition.capabilities, antiSpoofing: settings.antiSpoofing,
                                threshold: try? recognition.galleryThreshold(), details: index.details, databasePosition: databasePosition,
-                               maxVectors: settings.maxVectors)
+                               maxVectors: settings.maxVectors,
+                               facesByRecognizer: Dictionary(uniqueKeysWithValues: ((try? await gallery.faceCountsByRecognizer()) ?? [:])
+                                   .map { ($0.key.rawValue, $0.value) }))
         }
     }
 

@@ -23,6 +23,8 @@ import Testing
             let crop = try await client.execute(uri: "/v1/faces/\(id)/crop", method: .get, headers: auth(viewer))
             #expect(crop.status == .ok && crop.headers[.contentType] == "image/jpeg")
             #expect(String(buffer: crop.body) == "CROP:alice")
+            let index = try object(try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))
+            #expect(index["faces_by_recognizer"] as? [String: Int] == ["fake": 1] && index["unsearchable_faces"] as? Int == 0)
             #expect(try await client.execute(uri: "/v1/faces/\(id)/crop", method: .get).status == .unauthorized)
             #expect(try await client.execute(uri: "/v1/faces/999/crop", method: .get, headers: auth(viewer)).status == .notFound)
             _ = try await client.execute(uri: "/v1/faces/\(id)", method: .delete, headers: auth(oper))

@@ -19,6 +19,8 @@ export async function systemView() {
   const indexFacts = facts([
     ['Kind', index.index_type + (index.index_setting !== index.index_type ? ` (setting: ${index.index_setting})` : '')],
     ['Vectors', index.total_vectors.toLocaleString()],
+    ['Faces by recognizer', Object.entries(index.faces_by_recognizer || {}).map(([r, n]) => `${r}: ${n.toLocaleString()}`).join(', ') || 'none'],
+    ['Not searchable now', index.unsearchable_faces ? `${index.unsearchable_faces.toLocaleString()} (enrolled under another recognizer: see likeness migrate)` : 'none'],
     ['Memory', bytes(index.memory_bytes)],
     ['Threshold', index.threshold_applied
       ? `${similarity(index.threshold_applied.cosine)}: ${index.threshold_applied.reason}`
