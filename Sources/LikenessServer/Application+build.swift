@@ -85,7 +85,9 @@ public func buildRouter(configuration: ServerConfiguration, services: ServerServ
     router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
     router.add(middleware: BearerAuthenticator(accounts: accounts))
     let api = router.group("api"), v1 = router.group("v1")
-    SystemController(accounts: accounts, gallery: gallery, executors: executors, packName: services.packName, packFiles: services.packFiles)
+    let migration = services.migration.map { MigrationRunner(support: $0, logger: logger) }
+    SystemController(accounts: accounts, gallery: gallery, executors: executors, packName: services.packName, packFiles: services.packFiles,
+                     migration: migration)
         .addRoutes(to: router.group(), v1: v1)
     ConsoleController().addRoutes(to: router.group())
     if let registry = services.metrics {

@@ -134,6 +134,8 @@ struct IndexStatusDTO: ResponseCodable {
     /// Faces per recognizer they serve under, and how many the serving one cannot search.
     var faces_by_recognizer: [String: Int]
     var unsearchable_faces: Int
+    /// The background model migration, when one was started since the server started.
+    var migration: MigrationDTO?
 
     init(_ status: IndexStatus) {
         faces_by_recognizer = status.facesByRecognizer

@@ -14,9 +14,14 @@ public struct ServerServices: Sendable {
     public var packName: String
     /// What the pack's files are and under which licence, for `/v1/system`.
     public var packFiles: [PackFileInfo]
+    /// Model migration from the server (`POST /v1/index/migrate`): the database's migration rows
+    /// and a way to load another pack by name or file; nil where the deployment has neither.
+    public var migration: MigrationSupport?
 
     public init(analyzer: any FaceAnalyzer, gallery: any GalleryStore, accounts: any AccountStore, index: any GalleryIndex,
-                metrics: PrometheusCollectorRegistry? = nil, packName: String = "unknown", packFiles: [PackFileInfo] = []) {
+                metrics: PrometheusCollectorRegistry? = nil, packName: String = "unknown", packFiles: [PackFileInfo] = [],
+                migration: MigrationSupport? = nil) {
+        self.migration = migration
         self.analyzer = analyzer
         self.gallery = gallery
         self.accounts = accounts
@@ -24,6 +29,17 @@ public struct ServerServices: Sendable {
         self.metrics = metrics
         self.packName = packName
         self.packFiles = packFiles
+    }
+}
+
+public struct MigrationSupport: Sendable {
+    public var store: any EmbeddingMigrationStore
+    /// Loads a pack's pipeline without liveness or age/gender (only embeddings are needed).
+    public var loadPack: @Sendable (String) throws -> any FaceAnalyzer
+
+    public init(store: any EmbeddingMigrationStore, loadPack: @escaping @Sendable (String) throws -> any FaceAnalyzer) {
+        self.store = store
+        self.loadPack = loadPack
     }
 }
 

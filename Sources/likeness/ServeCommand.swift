@@ -188,6 +188,9 @@ struct ServeCommand: AsyncParsableCommand {
                                                                       PackFileInfo(role: $0.role, file: ($0.file.file as NSString).lastPathComponent,
                                                                                    licence: $0.file.licence,
                                                                                    restricted: $0.file.licence.map(ModelPack.restricts) ?? false)
+                                                                  },
+                                                                  migration: MigrationSupport(store: store) { name in
+                                                                      try FacePipeline.load(try PackRegistry(modelDirectory: models).resolve(name), limits: limits)
                                                                   }),
                                          logger: logger)
         let interval = try settings.int("snapshot_interval", default: 300, range: 1...86400)

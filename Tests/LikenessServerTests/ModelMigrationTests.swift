@@ -1,6 +1,11 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import LikenessCore
+import LikenessIndex
+import LikenessServer
 import LikenessStore
+import LikenessVision
 import Testing
 
 /// A gallery enrolled under the offline dlib pack moves to YuNet + MobileFaceNet without a
@@ -87,5 +92,61 @@ import Testing
         let (_, dropped) = try EnrollCommandTests.runToEnd(["migrate", "--to", pack, "--database-url", "sqlite://\(data)/likeness.db",
                                                            "--drop-old", "dlib_resnet_v1"])
         #expect(dropped.contains("forgot \(counts[target] ?? -1) kept embeddings of dlib_resnet_v1"), "\(dropped)")
+    }
+
+    /// The same from the server: POST /v1/index/migrate runs in the background while the dlib
+    /// pack keeps answering, and /v1/index reports it to the end.
+    @Test(.enabled(if: available))
+    func theServerMigratesInTheBackground() async throws {
+        let dir = try LiveServerTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pack = try StartupTests().pack(in: dir) { _ in }
+        let pipeline = try FacePipeline.dlib(modelDirectory: StartupTests.dlibModels.path)
+        let store = try SQLStore(url: .sqlite(path: dir + "/likeness.db"))
+        let index = try LiveIndex(loader: IndexLoader(recognizer: pipeline.recognizer.id, dimension: pipeline.recognizer.dimension,
+                                                      snapshotPath: dir + "/index.snapshot"), source: store)
+        var configuration = ServerConfiguration()
+        configuration.bcryptCost = 4
+        let services = ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index,
+                                      migration: MigrationSupport(store: store) { try FacePipeline.load(try InstalledPack.read(path: $0)) })
+        let app = try await buildApplication(configuration: configuration, services: services)
+        let knn = LiveServerTests.shared.appendingPathComponent("face_recognition/knn_examples/train")
+        try await app.test(.router) { client in
+            let (admin, oper, viewer) = try await tokens(client)
+            for person in ["obama", "biden"] {
+                _ = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                             body: ByteBuffer(string: #"{"class_id": "\#(person)", "name": "\#(person)"}"#))
+                let photo = [UInt8](try Data(contentsOf: knn.appendingPathComponent("\(person)/\(person).jpg")))
+                let r = try await client.execute(uri: "/v1/people/\(person)/faces", method: .post, headers: Multipart.headers(oper),
+                                                 body: Multipart.body([("file", photo)]))
+                #expect(r.status == .created)
+            }
+            let body = ByteBuffer(string: #"{"to": "\#(pack)"}"#)
+            #expect(try await client.execute(uri: "/v1/index/migrate", method: .post, headers: jsonHeaders(oper), body: body).status == .forbidden)
+            let started = try await client.execute(uri: "/v1/index/migrate", method: .post, headers: jsonHeaders(admin), body: body)
+            #expect(started.status == .accepted)
+            var migration: [String: Any] = [:]
+            for _ in 0..<200 {
+                let status = try object(try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))
+                migration = status["migration"] as? [String: Any] ?? [:]
+                if ["done", "failed"].contains(migration["state"] as? String ?? "") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(migration["state"] as? String == "done" && migration["embedded"] as? Int == 2 && migration["remaining"] as? Int == 0,
+                    "\(migration)")
+            #expect(migration["recognizer"] as? String == "mobilefacenet_128")
+            // The serving pack still answers, and nothing serves under the new one before the switch.
+            let status = try object(try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))
+            #expect(status["faces_by_recognizer"] as? [String: Int] == ["dlib_resnet_v1": 2] && status["unsearchable_faces"] as? Int == 0)
+            let bad = try await client.execute(uri: "/v1/index/migrate", method: .post, headers: jsonHeaders(admin),
+                                               body: ByteBuffer(string: #"{"to": "/nonexistent/pack.json"}"#))
+            #expect(bad.status == .accepted)
+            for _ in 0..<100 {
+                let m = try object(try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))["migration"] as? [String: Any]
+                if m?["state"] as? String == "failed" { migration = m ?? [:]; break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(migration["state"] as? String == "failed" && (migration["error"] as? String)?.isEmpty == false, "\(migration)")
+        }
     }
 }

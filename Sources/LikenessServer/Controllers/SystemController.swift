@@ -10,6 +10,7 @@ struct SystemController: Sendable {
     let executors: WorkExecutors
     let packName: String
     let packFiles: [PackFileInfo]
+    let migration: MigrationRunner?
     let startedAt = ContinuousClock.now
 
     func addRoutes(to root: RouterGroup<Context>, v1: RouterGroup<Context>) {
@@ -22,6 +23,21 @@ struct SystemController: Sendable {
         v1.group().add(middleware: RequireRole.admin)
             .post("index/rebuild", use: rebuild)
             .post("index/optimize", use: optimize)
+            .post("index/migrate", use: migrate)
+    }
+
+    struct MigrateRequest: Decodable {
+        var to: String
+    }
+
+    /// Starts re-embedding the gallery with another pack in the background (see `likeness migrate`).
+    @Sendable func migrate(_ request: Request, context: Context) async throws -> EditedResponse<MigrationDTO> {
+        guard let migration else {
+            throw APIError(.notImplemented, "migration_unavailable", "this server cannot migrate models; use `likeness migrate`")
+        }
+        let body = try await request.decode(as: MigrateRequest.self, context: context)
+        guard !body.to.isEmpty, body.to.utf8.count <= 1024 else { throw APIError.badRequest("invalid_pack", "'to' names a pack: a name or a pack file") }
+        return EditedResponse(status: .accepted, response: MigrationDTO(try await migration.start(pack: body.to)))
     }
 
     struct Status: ResponseCodable {
@@ -88,7 +104,11 @@ struct SystemController: Sendable {
                          liveness_available: recognition.capabilities.liveness, attributes_available: recognition.capabilities.attributes)
     }
 
-    @Sendable func index(_ request: Request, context: Context) async throws -> IndexStatusDTO { IndexStatusDTO(await gallery.indexStatus) }
+    @Sendable func index(_ request: Request, context: Context) async throws -> IndexStatusDTO {
+        var status = IndexStatusDTO(await gallery.indexStatus)
+        status.migration = await migration?.current.map(MigrationDTO.init)
+        return status
+    }
 
     @Sendable func rebuild(_ request: Request, context: Context) async throws -> IndexStatusDTO {
         try await gallery.rebuildIndex()
