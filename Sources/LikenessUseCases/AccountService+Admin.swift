@@ -15,13 +15,7 @@ extension AccountService {
             }
             role = parsed
         }
-        let losesAdmin = current.role == .admin && !current.disabled && ((role.map { $0 != .admin } ?? false) || disabled == true)
-        if losesAdmin {
-            let admins = try await accounts.accounts().filter { $0.role == .admin && !$0.disabled }
-            guard admins.count > 1 else {
-                throw DomainError.conflict("\(current.username) is the last enabled admin; make another admin first")
-            }
-        }
+        if (role.map { $0 != .admin } ?? false) || disabled == true { try await ensureAnotherAdmin(than: current) }
         var hash: String?
         if let password {
             _ = try validate(username: current.username, password: password)
@@ -34,12 +28,7 @@ extension AccountService {
     /// admin stays.
     public func delete(account id: Int64) async throws {
         guard let current = try await accounts.account(id: id) else { throw DomainError.notFound("no account \(id)") }
-        if current.role == .admin && !current.disabled {
-            let admins = try await accounts.accounts().filter { $0.role == .admin && !$0.disabled }
-            guard admins.count > 1 else {
-                throw DomainError.conflict("\(current.username) is the last enabled admin; make another admin first")
-            }
-        }
+        try await ensureAnotherAdmin(than: current)
         try await accounts.deleteAccount(id: id)
     }
 
@@ -56,6 +45,15 @@ extension AccountService {
         let updated = try await accounts.updateAccount(id: account.id, passwordHash: try await hashPassword(new), role: nil, disabled: nil)
         let (token, expiresIn) = try await tokens.issue(for: updated)
         return IssuedToken(token: token, expiresIn: expiresIn, role: updated.role)
+    }
+
+    /// Refuses a change that takes `account`'s admin rights away when no other enabled admin is left.
+    private func ensureAnotherAdmin(than account: Account) async throws {
+        guard account.role == .admin && !account.disabled else { return }
+        let admins = try await accounts.accounts().filter { $0.role == .admin && !$0.disabled }
+        guard admins.count > 1 else {
+            throw DomainError.conflict("\(account.username) is the last enabled admin; make another admin first")
+        }
     }
 
     /// Ends every login token of the caller's account: logging out here logs out everywhere,

@@ -40,6 +40,25 @@ import Testing
         return p
     }
 
+    /// Runs the command, reading its output until `enough` says so, then SIGKILLs it. Answers
+    /// whether it was killed (not finished first), and what it printed.
+    static func killWhen(_ arguments: [String], _ enough: (String) -> Bool) throws -> (killed: Bool, output: String) {
+        let pipe = Pipe()
+        let process = try likeness(arguments, output: pipe)
+        var seen = ""
+        while process.isRunning {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if enough(seen) {
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
+        }
+        process.waitUntilExit()
+        return (process.terminationReason == .uncaughtSignal, seen)
+    }
+
     static func runToEnd(_ arguments: [String]) throws -> (Int32, String) {
         let pipe = Pipe()
         let p = try likeness(arguments, output: pipe)
@@ -60,21 +79,12 @@ import Testing
         let arguments = ["enroll", folder, "--data-dir", data, "--model-dir", StartupTests.dlibModels.path, "--jobs", "2"]
 
         // Killed (SIGKILL) once a third of the photos are through.
-        let pipe = Pipe()
-        let first = try Self.likeness(arguments, output: pipe)
-        var seen = ""
-        while first.isRunning {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-            if let line = seen.split(separator: "\n").last(where: { $0.contains("enrolled ") }),
-               let done = Int(line.split(separator: "/").first ?? ""), done >= photos / 3 {
-                kill(first.processIdentifier, SIGKILL)
-                break
-            }
+        let (killed, seen) = try Self.killWhen(arguments) { seen in
+            guard let line = seen.split(separator: "\n").last(where: { $0.contains("enrolled ") }),
+                  let done = Int(line.split(separator: "/").first ?? "") else { return false }
+            return done >= photos / 3
         }
-        first.waitUntilExit()
-        #expect(first.terminationReason == .uncaughtSignal, "the first run ended before it could be killed: \(seen)")
+        #expect(killed, "the first run ended before it could be killed: \(seen)")
         let store = try SQLStore("sqlite://\(data)/likeness.db", connections: 1)
         let before = try await store.faceCount(recognizer: nil)
         #expect(before > 0 && before < photos)

@@ -54,21 +54,10 @@ import Testing
         let pack = try StartupTests().pack(in: data) { _ in }
         let migrate = ["migrate", "--to", pack, "--database-url", "sqlite://\(data)/likeness.db", "--workers", "1", "--batch", "1"]
         // Killed (SIGKILL) a third of the way.
-        let pipe = Pipe()
-        let first = try EnrollCommandTests.likeness(migrate, output: pipe)
-        var seen = ""
-        while first.isRunning {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-            let done = seen.split(separator: "\n").filter { $0.hasPrefix("migrate: ") && $0.contains(" embedded for ") }.count
-            if done >= faces / 3 {
-                kill(first.processIdentifier, SIGKILL)
-                break
-            }
+        let (killed, seen) = try EnrollCommandTests.killWhen(migrate) { seen in
+            seen.split(separator: "\n").filter { $0.hasPrefix("migrate: ") && $0.contains(" embedded for ") }.count >= faces / 3
         }
-        first.waitUntilExit()
-        #expect(first.terminationReason == .uncaughtSignal, "the first run ended before it could be killed: \(seen)")
+        #expect(killed, "the first run ended before it could be killed: \(seen)")
         let target = RecognizerID("mobilefacenet_128")
         let halfway = try await store.migrationProgress(to: target)
         #expect(halfway.embedded + halfway.missed > 0 && halfway.remaining > 0, "\(halfway)")
