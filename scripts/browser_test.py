@@ -198,6 +198,20 @@ try:
     check("dlib" in facts.get("Model pack", "") and facts.get("Faces") == "4", f"the system page shows the dlib pack and 4 faces ({facts})")
     shot("06-system")
 
+    # The webcam (Chromium's fake camera: a test pattern, no face): the capture is uploaded and
+    # the server's answer is shown, then the camera is released.
+    go("#/people/obama")
+    heading("Barack Obama")
+    driver.find_element(By.XPATH, "//button[normalize-space()='Use the webcam']").click()
+    video = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".camera video")))
+    wait.until(lambda d: d.execute_script("return arguments[0].readyState >= 2 && arguments[0].videoWidth > 0", video))
+    driver.find_element(By.XPATH, "//button[normalize-space()='Take photo and enrol']").click()
+    wait.until(lambda d: "face" in d.find_element(By.ID, "toast").text.lower())
+    check("no face" in driver.find_element(By.ID, "toast").text.lower(),
+          f"webcam: the capture was sent and the server's refusal shown ({driver.find_element(By.ID, 'toast').text})")
+    driver.find_element(By.XPATH, "//button[normalize-space()='Stop camera']").click()
+    check(not driver.find_elements(By.CSS_SELECTOR, ".camera video"), "webcam: stopping releases the camera")
+
     # Delete a person, in two steps.
     go("#/people/biden")
     heading("Joe Biden")
