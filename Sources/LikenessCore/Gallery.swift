@@ -29,9 +29,12 @@ public struct NewFace: Sendable, Equatable {
     public var crop: [UInt8]?
     /// Hex sha256 of the uploaded image.
     public var imageSHA256: String
+    /// The uploaded image itself, kept only where the deployment asks for it (`--store-originals`).
+    public var original: [UInt8]?
 
     public init(embedding: Embedding, box: BoundingBox, detectionScore: Double, quality: Double? = nil,
-                crop: [UInt8]? = nil, imageSHA256: String) {
+                crop: [UInt8]? = nil, imageSHA256: String, original: [UInt8]? = nil) {
+        self.original = original
         self.embedding = embedding
         self.box = box
         self.detectionScore = detectionScore
@@ -135,6 +138,8 @@ public protocol GalleryStore: EmbeddingSource {
     func facesWithPeople(ids: [FaceID]) async throws -> [FaceID: (face: FaceRecord, person: Person)]
     func embedding(faceID: FaceID) async throws -> Embedding?
     func crop(faceID: FaceID) async throws -> [UInt8]?
+    /// The uploaded image a face was enrolled from, where originals are kept.
+    func original(faceID: FaceID) async throws -> [UInt8]?
     func deleteFace(id: FaceID) async throws
     /// Replaces a face's embedding and details (the original's edit_embedding).
     func replaceFace(id: FaceID, with face: NewFace) async throws -> FaceRecord

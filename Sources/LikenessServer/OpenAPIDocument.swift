@@ -188,6 +188,10 @@ enum OpenAPIDocument {
                                                 "parameters": [path("id", imageID)],
                                                 "responses": ["200": ["description": "the crop", "content": ["image/jpeg": ["schema": file]]],
                                                               "default": ["description": "error", "content": ["application/json": ["schema": ref("Error")]]]]]],
+                "/v1/faces/{id}/original": ["get": ["summary": "the uploaded image a face was enrolled from, where the server keeps them (--store-originals)",
+                                                    "tags": ["faces"], "parameters": [path("id", imageID)],
+                                                    "responses": ["200": ["description": "the image", "content": ["image/*": ["schema": file]]],
+                                                                  "default": ["description": "error", "content": ["application/json": ["schema": ref("Error")]]]]]],
                 "/v1/faces/{id}": [
                     "get": op("a face", tag: "faces", parameters: [path("id", imageID)], response: ref("Face")),
                     "delete": op("delete a face", tag: "faces", parameters: [path("id", imageID)], ok: "204"),

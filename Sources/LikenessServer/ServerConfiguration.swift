@@ -49,6 +49,7 @@ public struct ServerConfiguration: Sendable {
         s.antiSpoofing = antiSpoofing
         s.maxFilesPerEnrollment = maxFilesPerEnrollment
         s.storeFaceCrops = storeFaceCrops
+        s.storeOriginals = storeOriginals
         s.openRegistration = openRegistration
         s.bcryptCost = bcryptCost
         s.loginFailuresPerPair = loginFailuresBeforeDelay
@@ -80,6 +81,8 @@ public struct ServerConfiguration: Sendable {
 
     /// Keep a crop of each enrolled face (GET /v1/faces/{id}/crop).
     public var storeFaceCrops = true
+    /// Keep the uploaded image of each enrolled face (GET /v1/faces/{id}/original).
+    public var storeOriginals = false
     /// Origins whose browser apps may call the API (CORS); "*" for any; empty: none.
     public var corsOrigins: [String] = []
     /// How the original's recognition endpoints (`/api/face_query`, `/api/face_query_top5`)

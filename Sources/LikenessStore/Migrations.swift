@@ -69,6 +69,14 @@ enum Migrations {
                   FOREIGN KEY (face_id) REFERENCES faces(id) ON DELETE CASCADE)\(opts)
                 """,
             ]),
+            // The uploaded images, where the deployment keeps them; apart from faces so that
+            // scans of faces never read them.
+            (6, [
+                """
+                CREATE TABLE face_originals (face_id BIGINT NOT NULL PRIMARY KEY, image \(d.blob) NOT NULL,
+                  FOREIGN KEY (face_id) REFERENCES faces(id) ON DELETE CASCADE)\(opts)
+                """,
+            ]),
         ]
     }
 

@@ -195,6 +195,7 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
                       detection_score, quality, crop, image_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [.int(personID)] + Self.faceValues(face) + [.int(t)])
                 try Self.log(c, position: position, face: id, recognizer: face.embedding.recognizer.rawValue, op: "U")
+                try Self.keepOriginal(c, face: id, face.original)
                 let record = FaceRecord(id: id, personID: personID, classID: classID, recognizer: face.embedding.recognizer,
                                         box: face.box, detectionScore: face.detectionScore, quality: face.quality,
                                         imageSHA256: face.imageSHA256, hasCrop: face.crop != nil, createdAt: t)
@@ -285,6 +286,9 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
                     """, Self.faceValues(face) + [.int(id)])
                 guard changed > 0 else { throw StoreError.notFound("no face \(id)") }
                 try Self.log(c, position: position, face: id, recognizer: face.embedding.recognizer.rawValue, op: "U")
+                // A replaced image's original goes with it.
+                try c.execute("DELETE FROM face_originals WHERE face_id = ?", [.int(id)])
+                try Self.keepOriginal(c, face: id, face.original)
                 let row = try c.query("SELECT \(Self.faceColumns) FROM faces f JOIN people p ON p.id = f.person_id WHERE f.id = ?", [.int(id)])
                 return (Self.face(row[0]), position)
             }
@@ -331,6 +335,17 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
         try await pool.run { c in
             guard let r = try c.query("SELECT recognizer, embedding FROM faces WHERE id = ?", [.int(faceID)]).first else { return nil }
             return Embedding(recognizer: RecognizerID(r[0].text ?? ""), normalized: Self.floats(r[1].blob ?? []))
+        }
+    }
+
+    static func keepOriginal(_ c: any SQLConnection, face: FaceID, _ original: [UInt8]?) throws {
+        guard let original else { return }
+        try c.execute("INSERT INTO face_originals (face_id, image) VALUES (?, ?)", [.int(face), .blob(original)])
+    }
+
+    public func original(faceID: FaceID) async throws -> [UInt8]? {
+        try await pool.run { c in
+            try c.query("SELECT image FROM face_originals WHERE face_id = ?", [.int(faceID)]).first?[0].blob
         }
     }
 

@@ -230,6 +230,15 @@ public struct GalleryService: Sendable {
         return crop
     }
 
+    /// The image a face was enrolled from, where originals are kept.
+    public func faceOriginal(_ id: FaceID) async throws -> [UInt8] {
+        guard try await gallery.face(id: id) != nil else { throw DomainError.notFound("no face \(id)") }
+        guard let original = try await gallery.original(faceID: id) else {
+            throw DomainError.notFound("face \(id) has no stored original (the server keeps them only with --store-originals true)")
+        }
+        return original
+    }
+
     /// Gives a face to another person, keeping its embedding (a face enrolled under the wrong
     /// person is moved, not uploaded again).
     public func moveFace(_ id: FaceID, toClassID classID: String) async throws -> FaceRecord {
@@ -282,6 +291,6 @@ public struct GalleryService: Sendable {
 
     private func newFace(_ face: AnalyzedFace, _ embedding: Embedding, _ image: [UInt8]) -> NewFace {
         NewFace(embedding: embedding, box: face.detection.box, detectionScore: face.detection.score,
-                crop: face.crop, imageSHA256: TokenService.sha256Hex(image))
+                crop: face.crop, imageSHA256: TokenService.sha256Hex(image), original: settings.storeOriginals ? image : nil)
     }
 }

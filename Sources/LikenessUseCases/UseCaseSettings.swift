@@ -11,6 +11,9 @@ public struct UseCaseSettings: Sendable {
     /// Keep a crop of each enrolled face (`FaceCrop`), so that faces can be shown, and embedded
     /// again by another recognizer without the original photos.
     public var storeFaceCrops = true
+    /// Keep the uploaded image of each enrolled face too (off: photos are personal data a
+    /// gallery rarely needs once the crop is kept).
+    public var storeOriginals = false
     /// Anyone may register (as a viewer) after the first account.
     public var openRegistration = false
     public var bcryptCost: UInt8 = 12

@@ -53,6 +53,8 @@ struct ServeCommand: AsyncParsableCommand {
     var legacyAuth: String?
     @Option(help: "Keep a crop of each enrolled face, for the console and for re-embedding under another pack ($LIKENESS_STORE_CROPS; default true).")
     var storeCrops: Bool?
+    @Option(help: "Keep the uploaded image of each enrolled face too ($LIKENESS_STORE_ORIGINALS; default false).")
+    var storeOriginals: Bool?
     @Option(help: "PEM certificate chain: serve HTTPS ($LIKENESS_TLS_CERT; with --tls-key).") var tlsCert: String?
     @Option(help: "PEM private key of the certificate ($LIKENESS_TLS_KEY).") var tlsKey: String?
     @Option(help: "Model pack name or file ($LIKENESS_PACK; default: the best installed, see `likeness models list`).") var pack: String?
@@ -81,7 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("log_level", logLevel), ("log_file", logFile), ("log_max_bytes", logMaxBytes.map(String.init)),
             ("log_files", logFiles.map(String.init)), ("metrics", metrics.map { String($0) }), ("max_faces", maxFaces.map(String.init)),
             ("request_timeout", requestTimeout.map(String.init)), ("per_client_inference", perClientInference.map(String.init)),
-            ("trusted_proxies", trustedProxies), ("cors_origins", corsOrigins), ("legacy_auth", legacyAuth), ("store_crops", storeCrops.map { String($0) }), ("max_connections", maxConnections.map(String.init)),
+            ("trusted_proxies", trustedProxies), ("cors_origins", corsOrigins), ("legacy_auth", legacyAuth), ("store_crops", storeCrops.map { String($0) }), ("store_originals", storeOriginals.map { String($0) }), ("max_connections", maxConnections.map(String.init)),
             ("idle_timeout", idleTimeout.map(String.init)), ("tls_cert", tlsCert), ("tls_key", tlsKey), ("pack", pack),
             ("anti_spoofing", antiSpoofing.map { String($0) }), ("anti_spoofing_threshold", antiSpoofingThreshold.map { String($0) }),
             ("false_positive_identification_rate", falsePositiveIdentificationRate.map { String($0) }),
@@ -122,6 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         server.trustedProxies = Set(settings.list("trusted_proxies"))
         server.corsOrigins = settings.list("cors_origins")
         server.storeFaceCrops = try settings.optionalBool("store_crops") ?? true
+        server.storeOriginals = try settings.bool("store_originals")
         if let mode = settings.string("legacy_auth") {
             guard let parsed = ServerConfiguration.LegacyAuth(rawValue: mode.lowercased()) else {
                 throw ValidationError("\(Settings.names("legacy_auth")) = '\(mode)' must be token or open")

@@ -32,6 +32,32 @@ import Testing
         }
     }
 
+    @Test func originalsAreKeptOnlyWhenAskedFor() async throws {
+        try await Harness().run { client in
+            let (_, oper, viewer) = try await tokens(client)
+            let added = try object(try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                                            body: Multipart.body([("class_id", "B"), ("name", "Bob"), ("file", image("FACE:bob"))])))
+            let id = try #require(added["image_id"] as? String)
+            let none = try await client.execute(uri: "/v1/faces/\(id)/original", method: .get, headers: auth(viewer))
+            #expect(none.status == .notFound && errorCode(none) == "not_found")
+        }
+        try await Harness { $0.storeOriginals = true }.run { client in
+            let (_, oper, viewer) = try await tokens(client)
+            let added = try object(try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                                            body: Multipart.body([("class_id", "B"), ("name", "Bob"), ("file", image("FACE:bob"))])))
+            let id = try #require(added["image_id"] as? String)
+            let original = try await client.execute(uri: "/v1/faces/\(id)/original", method: .get, headers: auth(viewer))
+            #expect(original.status == .ok && String(buffer: original.body) == "FACE:bob")
+            #expect(original.headers[.contentType] == "application/octet-stream", "the fake image is not a known format")
+            // Replaced with the face's image, purged with the face.
+            _ = try await client.execute(uri: "/api/edit_embedding", method: .put, headers: Multipart.headers(oper),
+                                         body: Multipart.body([("image_id", id), ("file", image("FACE:carol"))]))
+            #expect(String(buffer: try await client.execute(uri: "/v1/faces/\(id)/original", method: .get, headers: auth(viewer)).body) == "FACE:carol")
+            _ = try await client.execute(uri: "/v1/faces/\(id)", method: .delete, headers: auth(oper))
+            #expect(try await client.execute(uri: "/v1/faces/\(id)/original", method: .get, headers: auth(viewer)).status == .notFound)
+        }
+    }
+
     @Test func cropsCanBeTurnedOff() async throws {
         try await Harness { $0.storeFaceCrops = false }.run { client in
             let (_, oper, viewer) = try await tokens(client)

@@ -69,6 +69,16 @@ import Testing
         #expect(try await store.faceCount(recognizer: RecognizerID("r")) == 2)
         #expect(try await store.faceCount(recognizer: RecognizerID("other")) == 0)
 
+        // Originals, where kept: stored apart, replaced with the face's image.
+        var withOriginal = newFace(7)
+        withOriginal.original = [1, 2, 3]
+        let f3 = try await store.addFace(withOriginal, classID: "A")
+        #expect(try await store.original(faceID: f3.id) == [1, 2, 3])
+        #expect(try await store.original(faceID: f1.id) == nil)
+        _ = try await store.replaceFace(id: f3.id, with: newFace(8))
+        #expect(try await store.original(faceID: f3.id) == nil)
+        try await store.deleteFace(id: f3.id)
+
         let replaced = try await store.replaceFace(id: f1.id, with: newFace(3))
         #expect(replaced.id == f1.id && !replaced.hasCrop)
         #expect(try await store.embedding(faceID: f1.id)?.vector == unitVector(3))

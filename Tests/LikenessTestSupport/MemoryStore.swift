@@ -10,6 +10,7 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
         var record: FaceRecord
         var embedding: Embedding
         var crop: [UInt8]?
+        var original: [UInt8]?
     }
 
     private struct State {
@@ -136,7 +137,7 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
                                     detectionScore: face.detectionScore, quality: face.quality, imageSHA256: face.imageSHA256,
                                     hasCrop: face.crop != nil, createdAt: now())
             s.nextFace += 1
-            s.faces[record.id] = StoredFace(record: record, embedding: face.embedding, crop: face.crop)
+            s.faces[record.id] = StoredFace(record: record, embedding: face.embedding, crop: face.crop, original: face.original)
             s.head += 1
             s.log.append((s.head, record.id, record.recognizer, false))
             return record
@@ -201,6 +202,11 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
         return state.withLock { $0.faces[faceID]?.embedding }
     }
 
+    public func original(faceID: FaceID) async throws -> [UInt8]? {
+        queries.increment()
+        return state.withLock { $0.faces[faceID]?.original }
+    }
+
     public func crop(faceID: FaceID) async throws -> [UInt8]? {
         queries.increment()
         return state.withLock { $0.faces[faceID]?.crop }
@@ -226,6 +232,7 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
                                        imageSHA256: face.imageSHA256, hasCrop: face.crop != nil, createdAt: old.createdAt)
             stored.embedding = face.embedding
             stored.crop = face.crop
+            stored.original = face.original
             s.faces[id] = stored
             s.head += 1
             s.log.append((s.head, id, face.embedding.recognizer, false))

@@ -15,6 +15,7 @@ struct PeopleController: Sendable {
             .get("people/:class_id/faces", use: faces)
             .get("faces/:id", use: face)
             .get("faces/:id/crop", use: crop)
+            .get("faces/:id/original", use: original)
         v1.group().add(middleware: RequireRole.operator)
             .post("people", use: create)
             .patch("people/:class_id", use: update)
@@ -79,6 +80,18 @@ struct PeopleController: Sendable {
     @Sendable func crop(_ request: Request, context: Context) async throws -> Response {
         let bytes = try await gallery.faceCrop(try faceID(context))
         return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "private, max-age=3600"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The uploaded image, with its type read from its first bytes.
+    @Sendable func original(_ request: Request, context: Context) async throws -> Response {
+        let bytes = try await gallery.faceOriginal(try faceID(context))
+        let type = if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { "image/jpeg" } else if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
+            "image/png"
+        } else if bytes.count > 12, bytes.starts(with: Array("RIFF".utf8)), Array(bytes[8..<12]) == Array("WEBP".utf8) {
+            "image/webp"
+        } else if bytes.starts(with: Array("BM".utf8)) { "image/bmp" } else { "application/octet-stream" }
+        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "private, max-age=3600", .xContentTypeOptions: "nosniff"],
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
