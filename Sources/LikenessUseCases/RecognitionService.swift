@@ -122,8 +122,7 @@ public struct RecognitionService: Sendable {
                 matches.append(FaceMatch(face: face, candidates: [], refusal: shortfall))
                 continue
             }
-            let candidates = try await topPeople(embedding.vector, k: k, threshold: threshold.cosine)
-            let nearest = candidates.isEmpty ? try await topPeople(embedding.vector, k: 1, threshold: -.greatestFiniteMagnitude).first : nil
+            let (candidates, nearest) = try await rankedPeople(embedding.vector, k: k, threshold: threshold.cosine, nearest: true)
             matches.append(FaceMatch(face: face, candidates: candidates, nearest: nearest))
         }
         return Identification(analysis: analysis, matches: matches, threshold: threshold)
@@ -136,15 +135,33 @@ public struct RecognitionService: Sendable {
     /// one query per round (faces joined to people); a further round, searching four times
     /// deeper, happens only when a few people hold most of the nearest faces.
     public func topPeople(_ vector: [Float], k: Int, threshold: Float) async throws -> [Candidate] {
+        try await rankedPeople(vector, k: k, threshold: threshold, nearest: false).candidates
+    }
+
+    /// `topPeople`, and with `nearest`, when nobody is above the threshold, the nearest person
+    /// below it: read from the same search (the index is asked for its best hits whatever their
+    /// score and they are filtered here), so an unknown face costs no second scan.
+    func rankedPeople(_ vector: [Float], k: Int, threshold: Float, nearest wantNearest: Bool) async throws -> (candidates: [Candidate], nearest: Candidate?) {
         var candidates: [Candidate] = []
         var seenPeople = Set<Int64>()
         var seenFaces = Set<FaceID>()
         var wanted = max(k * 4, k)
+        var best: SearchHit?
+        func result() async throws -> (candidates: [Candidate], nearest: Candidate?) {
+            guard wantNearest, candidates.isEmpty, let best, let (_, person) = try await gallery.facesWithPeople(ids: [best.id])[best.id] else {
+                return (candidates, nil)
+            }
+            return (candidates, Candidate(person: person, faceID: best.id, similarity: best.score, confidence: confidence(best.score)))
+        }
         while true {
             let depth = wanted
             var clock = Stopwatch()
-            let hits = try await executors.index.run { [index] in try index.search(vector, k: depth, minScore: threshold) }
+            let all = try await executors.index.run { [index] in
+                try index.search(vector, k: depth, minScore: wantNearest ? -.greatestFiniteMagnitude : threshold)
+            }
             StageMetrics.shared.record("search", milliseconds: clock.lap())
+            if best == nil { best = all.first }
+            let hits = wantNearest ? all.filter { $0.score >= threshold } : all
             let fresh = hits.filter { !seenFaces.contains($0.id) }
             let found = try await gallery.facesWithPeople(ids: fresh.map(\.id))
             StageMetrics.shared.record("store", milliseconds: clock.lap())
@@ -154,9 +171,9 @@ public struct RecognitionService: Sendable {
                 guard let (_, person) = found[hit.id], !seenPeople.contains(person.id) else { continue }
                 seenPeople.insert(person.id)
                 candidates.append(Candidate(person: person, faceID: hit.id, similarity: hit.score, confidence: confidence(hit.score)))
-                if candidates.count == k { return candidates }
+                if candidates.count == k { return try await result() }
             }
-            guard hits.count == wanted, wanted < index.count else { return candidates }
+            guard hits.count == wanted, wanted < index.count else { return try await result() }
             wanted = min(index.count, wanted * 4)
         }
     }
