@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+        // Reads the original deployment's .npz metadata (a zip of .npy arrays) for import-original.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(name: "LikenessCore"),
@@ -83,7 +85,11 @@ let package = Package(
         ),
         .target(
             name: "LikenessIndex",
-            dependencies: ["LikenessCore", "CKernels", "CFaiss", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "LikenessCore", "CKernels", "CFaiss",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .systemLibrary(name: "CSQLite", path: "Sources/CShims/CSQLite"),
         .systemLibrary(name: "CMariaDB", path: "Sources/CShims/CMariaDB"),

@@ -17,6 +17,7 @@ packages=(
   libopencv-dnn-dev libopencv-objdetect-dev
   libdlib-dev libopenblas-dev liblapack-dev
   libfaiss-dev libmariadb-dev libsqlite3-dev
+  zlib1g-dev
   python3 python3-venv unzip
 )
 if [ "$WITH_TEST_DEPS" = 1 ]; then

@@ -117,6 +117,17 @@ public struct PersonWithFace: Sendable, Equatable {
     }
 }
 
+/// A face for a person who exists, for bulk loads (imports).
+public struct FaceForPerson: Sendable, Equatable {
+    public var classID: String
+    public var face: NewFace
+
+    public init(classID: String, face: NewFace) {
+        self.classID = classID
+        self.face = face
+    }
+}
+
 /// People and their faces: the source of truth the vector index is derived from.
 public protocol GalleryStore: EmbeddingSource {
     func createPerson(classID: String, name: String, info: String) async throws -> Person
@@ -151,4 +162,7 @@ public protocol GalleryStore: EmbeddingSource {
     /// Creates the people, each with their face, all or nothing; a class id that exists refuses
     /// the whole batch. Answers the faces' ids in the order given.
     func addPeopleWithFaces(_ items: [PersonWithFace]) async throws -> [FaceID]
+    /// Adds faces to people who exist, all or nothing; answers their ids in the order given.
+    func addFaces(_ items: [FaceForPerson]) async throws -> [FaceID]
 }
+

@@ -204,6 +204,37 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
         }
     }
 
+    public func addFaces(_ items: [FaceForPerson]) async throws -> [FaceID] {
+        for item in items { try Self.validate(item.face) }
+        guard !items.isEmpty else { return [] }
+        return try await pool.run { c in
+            try c.transaction {
+                var position = try Self.nextPosition(c, count: items.count) - Int64(items.count)
+                var people: [String: Int64] = [:]
+                var ids: [FaceID] = []
+                ids.reserveCapacity(items.count)
+                let t = now()
+                for item in items {
+                    if people[item.classID] == nil {
+                        guard let id = try c.query("SELECT id FROM people WHERE class_id = ?", [.text(item.classID)]).first?[0].int else {
+                            throw StoreError.notFound("no person with class_id \(item.classID)")
+                        }
+                        people[item.classID] = id
+                    }
+                    let (_, id) = try c.execute("""
+                        INSERT INTO faces (person_id, recognizer, dimension, embedding, box_x, box_y, box_w, box_h,
+                          detection_score, quality, crop, image_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, [.int(people[item.classID]!)] + Self.faceValues(item.face) + [.int(t)])
+                    position += 1
+                    try Self.log(c, position: position, face: id, recognizer: item.face.embedding.recognizer.rawValue, op: "U")
+                    try Self.keepOriginal(c, face: id, item.face.original)
+                    ids.append(id)
+                }
+                return ids
+            }
+        }
+    }
+
     public func addPeopleWithFaces(_ items: [PersonWithFace]) async throws -> [FaceID] {
         for item in items {
             try Self.validate(classID: item.person.classID)

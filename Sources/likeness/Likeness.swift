@@ -8,6 +8,7 @@ struct Likeness: AsyncParsableCommand {
         abstract: "Likeness, a self-hosted face recognition server.",
         version: LikenessVersion.current,
         subcommands: [DetectCommand.self, EmbedCommand.self, CompareCommand.self, InfoCommand.self, ImportPersonsCommand.self,
-                      ModelsCommand.self, ServeCommand.self, EnrollCommand.self, IdentifyCommand.self, MigrateCommand.self]
+                      ModelsCommand.self, ServeCommand.self, EnrollCommand.self, IdentifyCommand.self, MigrateCommand.self,
+                      ImportOriginalCommand.self]
     )
 }

@@ -108,6 +108,31 @@ import Testing
     }
 
     @Test(arguments: Backend.all)
+    func bulkFacesForExistingPeopleAreAllOrNothing(backend: Backend) async throws {
+        let store = try backend.makeContractStore()
+        for person in ["A", "B"] { _ = try await store.createPerson(classID: person, name: person, info: "") }
+        let before = try store.currentPosition()
+        let items = (0..<120).map { FaceForPerson(classID: $0 % 2 == 0 ? "A" : "B", face: newFace($0 + 3)) }
+        let ids = try await store.addFaces(items)
+        #expect(ids.count == 120 && Set(ids).count == 120)
+        #expect(try await store.faces(classID: "A").count == 60)
+        #expect(try await store.faces(classID: "B").count == 60)
+        #expect(try await store.embedding(faceID: ids[7])?.vector == unitVector(10))
+        let changes = try store.changes(recognizer: RecognizerID("r"), after: before)
+        #expect(changes.map(\.id) == ids && changes.map(\.position) == Array((before + 1)...(before + 120)))
+
+        // A class id that does not exist refuses the whole batch.
+        do {
+            _ = try await store.addFaces([FaceForPerson(classID: "A", face: newFace(1)), FaceForPerson(classID: "nobody", face: newFace(2))])
+            Issue.record("a batch naming an unknown person was accepted")
+        } catch let error as StoreError {
+            guard case .notFound = error else { Issue.record("expected not found, got \(error)"); return }
+        }
+        #expect(try await store.faces(classID: "A").count == 60)
+        #expect(try store.currentPosition() == before + 120)
+    }
+
+    @Test(arguments: Backend.all)
     func bulkPeopleWithFacesAreAllOrNothing(backend: Backend) async throws {
         let store = try backend.makeContractStore()
         _ = try await store.createPerson(classID: "A", name: "Alice", info: "")

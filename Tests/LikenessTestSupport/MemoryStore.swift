@@ -172,6 +172,25 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
         }
     }
 
+    public func addFaces(_ items: [FaceForPerson]) async throws -> [FaceID] {
+        for item in items { try Self.validate(item.face) }
+        queries.increment()
+        return try state.withLock { s in
+            for item in items where s.people[item.classID] == nil { throw StoreError.notFound("no person with class_id \(item.classID)") }
+            return items.map { item in
+                let p = s.people[item.classID]!
+                let record = FaceRecord(id: s.nextFace, personID: p.id, classID: p.classID, recognizer: item.face.embedding.recognizer,
+                                        box: item.face.box, detectionScore: item.face.detectionScore, quality: item.face.quality,
+                                        imageSHA256: item.face.imageSHA256, hasCrop: item.face.crop != nil, createdAt: now())
+                s.nextFace += 1
+                s.faces[record.id] = StoredFace(record: record, embedding: item.face.embedding, crop: item.face.crop, original: item.face.original)
+                s.head += 1
+                s.log.append((s.head, record.id, record.recognizer, false))
+                return record.id
+            }
+        }
+    }
+
     public func faces(classID: String) async throws -> [FaceRecord] {
         queries.increment()
         return try state.withLock { s in

@@ -3,7 +3,12 @@
 
 #include <faiss/AutoTune.h>
 #include <faiss/Index.h>
+#include <faiss/IndexIDMap.h>
 #include <faiss/index_factory.h>
+#include <faiss/index_io.h>
+
+#include <cstdlib>
+#include <stdexcept>
 
 #include <cstring>
 #include <memory>
@@ -103,5 +108,52 @@ int lfs_search(const lfs_index *index, int64_t n, const float *queries, int64_t 
     }
     return guarded(err, errlen, [&] { index->index->search(n, queries, k, scores, labels); });
 }
+
+int lfs_read_file(const char *path, int *dimension, int64_t *count, float **vectors, int64_t **labels,
+                  int *is_inner_product, char *err, size_t errlen) {
+    if (path == nullptr || dimension == nullptr || count == nullptr || vectors == nullptr || labels == nullptr ||
+        is_inner_product == nullptr) {
+        set_error(err, errlen, "missing argument");
+        return LFS_ERR_ARGUMENT;
+    }
+    *vectors = nullptr;
+    *labels = nullptr;
+    float *v = nullptr;
+    int64_t *l = nullptr;
+    int status = guarded(err, errlen, [&] {
+        std::unique_ptr<faiss::Index> index(faiss::read_index(path));
+        const faiss::Index *storage = index.get();
+        const decltype(faiss::IndexIDMap::id_map) *ids = nullptr;
+        // IndexIDMap2 derives from IndexIDMap: both keep the caller's ids beside a plain index.
+        if (auto *mapped = dynamic_cast<const faiss::IndexIDMap *>(index.get())) {
+            storage = mapped->index;
+            ids = &mapped->id_map;
+        }
+        const int64_t n = storage->ntotal;
+        const int d = storage->d;
+        if (d <= 0 || n < 0 || (ids != nullptr && int64_t(ids->size()) != n)) {
+            throw std::runtime_error("inconsistent index: its id map and its vectors disagree");
+        }
+        // malloc, so that lfs_release frees whatever this allocated.
+        v = static_cast<float *>(std::malloc(sizeof(float) * size_t(n > 0 ? n : 1) * size_t(d)));
+        l = static_cast<int64_t *>(std::malloc(sizeof(int64_t) * size_t(n > 0 ? n : 1)));
+        if (v == nullptr || l == nullptr) throw std::bad_alloc();
+        if (n > 0) storage->reconstruct_n(0, n, v);
+        for (int64_t i = 0; i < n; i++) l[i] = ids != nullptr ? (*ids)[size_t(i)] : i;
+        *dimension = d;
+        *count = n;
+        *is_inner_product = storage->metric_type == faiss::METRIC_INNER_PRODUCT ? 1 : 0;
+    });
+    if (status != LFS_OK) {
+        std::free(v);
+        std::free(l);
+        return status;
+    }
+    *vectors = v;
+    *labels = l;
+    return LFS_OK;
+}
+
+void lfs_release(void *buffer) { std::free(buffer); }
 
 } // extern "C"

@@ -34,6 +34,14 @@ int lfs_set_parameter(lfs_index *index, const char *name, double value, char *er
 int lfs_search(const lfs_index *index, int64_t n, const float *queries, int64_t k, float *scores,
                int64_t *labels, char *err, size_t errlen);
 
+/// Reads every vector of a FAISS index file (faiss.write_index), for imports: the stored
+/// vectors, decoded (exact for flat indexes, approximate for quantized ones), and their labels
+/// (an IndexIDMap's ids, else positions 0..n-1). On success *vectors holds n * *dimension floats
+/// and *labels n ids, both to be released with lfs_release; on failure both are NULL.
+int lfs_read_file(const char *path, int *dimension, int64_t *count, float **vectors, int64_t **labels,
+                  int *is_inner_product, char *err, size_t errlen);
+void lfs_release(void *buffer);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,13 @@
+CREATE TABLE nguoi (class_id VARCHAR(100) NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, info TEXT);
+INSERT INTO nguoi (class_id, name, info) VALUES ('Aaron_Peirsol', 'Aaron Peirsol', 'Employee ID: 10000');
+INSERT INTO nguoi (class_id, name, info) VALUES ('Aaron_Sorkin', 'Aaron Sorkin', 'Employee ID: 10001');
+INSERT INTO nguoi (class_id, name, info) VALUES ('Abdel_Nasser_Assidi', 'Abdel Nasser Assidi', 'Employee ID: 10002');
+INSERT INTO nguoi (class_id, name, info) VALUES ('Abdullah', 'Abdullah', 'Employee ID: 10003');
+INSERT INTO nguoi (class_id, name, info) VALUES ('Abdullah_al-Attiyah', 'Abdullah al-Attiyah', 'Employee ID: 10004');
+INSERT INTO nguoi (class_id, name, info) VALUES ('Abel_Pacheco', 'Abel Pacheco', 'Employee ID: 10005');
+INSERT INTO nguoi (class_id, name, info) VALUES ('Adam_Sandler', 'Adam Sandler', 'Employee ID: 10006');
+INSERT INTO nguoi (class_id, name, info) VALUES ('Adam_Scott', 'Adam Scott', 'Employee ID: 10007');
+INSERT INTO nguoi (class_id, name, info) VALUES ('Adolfo_Aguilar_Zinser', 'Adolfo Aguilar Zinser', 'Employee ID: 10008');
+INSERT INTO nguoi (class_id, name, info) VALUES ('Ahmed_Chalabi', 'Ahmed Chalabi', 'Employee ID: 10009');
+INSERT INTO nguoi (class_id, name, info) VALUES ('Ai_Sugiyama', 'Ai Sugiyama', 'Employee ID: 10010');
+INSERT INTO nguoi (class_id, name, info) VALUES ('Aicha_El_Ouafi', 'Aicha El Ouafi', 'Employee ID: 10011');
