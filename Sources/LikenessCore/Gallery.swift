@@ -164,5 +164,10 @@ public protocol GalleryStore: EmbeddingSource {
     func addPeopleWithFaces(_ items: [PersonWithFace]) async throws -> [FaceID]
     /// Adds faces to people who exist, all or nothing; answers their ids in the order given.
     func addFaces(_ items: [FaceForPerson]) async throws -> [FaceID]
+    /// Crops and originals kept, for `/v1/index`.
+    func storedImageUsage() async throws -> StoredImageUsage
+    /// Deletes the originals stored before `storedBefore` (milliseconds since 1970), then the
+    /// oldest until the rest take at most `budgetBytes`; faces and crops are untouched.
+    func purgeOriginals(storedBefore: Int64?, budgetBytes: Int64?) async throws -> OriginalPurge
 }
 

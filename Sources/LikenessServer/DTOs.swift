@@ -136,8 +136,10 @@ struct IndexStatusDTO: ResponseCodable {
     var unsearchable_faces: Int
     /// The background model migration, when one was started since the server started.
     var migration: MigrationDTO?
+    var stored_images: StoredImagesDTO?
 
     init(_ status: IndexStatus) {
+        stored_images = status.storedImages.map { StoredImagesDTO($0, retention: status.originalRetention) }
         faces_by_recognizer = status.facesByRecognizer
         unsearchable_faces = status.facesByRecognizer.filter { $0.key != status.recognizer.id.rawValue }.values.reduce(0, +)
         threshold_applied = status.threshold.map(ThresholdDTO.init)
@@ -176,4 +178,23 @@ struct MessageDTO: ResponseCodable {
 func seconds(since start: ContinuousClock.Instant) -> Double {
     let (s, a) = (ContinuousClock.now - start).components
     return ((Double(s) + Double(a) / 1e18) * 10000).rounded() / 10000
+}
+
+/// What the database keeps of the uploads (`/v1/index`).
+struct StoredImagesDTO: Codable {
+    var crops: Int
+    var originals: Int
+    var original_bytes: Int64
+    /// Originals older than this are deleted (null: kept for the life of their face).
+    var original_retention_days: Double?
+    /// Beyond this, the oldest originals are deleted (null: no budget).
+    var originals_budget_bytes: Int64?
+
+    init(_ usage: StoredImageUsage, retention: OriginalRetention) {
+        crops = usage.crops
+        originals = usage.originals
+        original_bytes = usage.originalBytes
+        original_retention_days = retention.maxAgeSeconds.map { Double($0) / 86_400 }
+        originals_budget_bytes = retention.budgetBytes
+    }
 }

@@ -50,6 +50,7 @@ public struct ServerConfiguration: Sendable {
         s.maxFilesPerEnrollment = maxFilesPerEnrollment
         s.storeFaceCrops = storeFaceCrops
         s.storeOriginals = storeOriginals
+        s.originalRetention = originalRetention
         s.openRegistration = openRegistration
         s.bcryptCost = bcryptCost
         s.loginFailuresPerPair = loginFailuresBeforeDelay
@@ -83,6 +84,8 @@ public struct ServerConfiguration: Sendable {
     public var storeFaceCrops = true
     /// Keep the uploaded image of each enrolled face (GET /v1/faces/{id}/original).
     public var storeOriginals = false
+    /// Kept originals older than this, or beyond this many bytes (oldest first), are deleted.
+    public var originalRetention = OriginalRetention()
     /// Origins whose browser apps may call the API (CORS); "*" for any; empty: none.
     public var corsOrigins: [String] = []
     /// How the original's recognition endpoints (`/api/face_query`, `/api/face_query_top5`)

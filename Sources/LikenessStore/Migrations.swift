@@ -77,6 +77,17 @@ enum Migrations {
                   FOREIGN KEY (face_id) REFERENCES faces(id) ON DELETE CASCADE)\(opts)
                 """,
             ]),
+            // When each original was stored and its size, for retention and the size budget
+            // without reading the images; those kept before this came in date from their face.
+            (7, [
+                "ALTER TABLE face_originals ADD COLUMN stored_at BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE face_originals ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0",
+                """
+                UPDATE face_originals SET bytes = LENGTH(image),
+                  stored_at = (SELECT created_at FROM faces WHERE faces.id = face_originals.face_id)
+                """,
+                "CREATE INDEX face_originals_stored_at ON face_originals (stored_at)",
+            ]),
         ]
     }
 

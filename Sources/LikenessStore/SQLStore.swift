@@ -371,7 +371,52 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
 
     static func keepOriginal(_ c: any SQLConnection, face: FaceID, _ original: [UInt8]?) throws {
         guard let original else { return }
-        try c.execute("INSERT INTO face_originals (face_id, image) VALUES (?, ?)", [.int(face), .blob(original)])
+        try c.execute("INSERT INTO face_originals (face_id, image, stored_at, bytes) VALUES (?, ?, ?, ?)",
+                      [.int(face), .blob(original), .int(now()), .int(Int64(original.count))])
+    }
+
+    public func storedImageUsage() async throws -> StoredImageUsage {
+        try await pool.run { c in
+            let crops = try c.query("SELECT COUNT(*) FROM faces WHERE crop IS NOT NULL", []).first?[0].int ?? 0
+            let originals = try c.query("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM face_originals", []).first
+            return StoredImageUsage(crops: Int(crops), originals: Int(originals?[0].int ?? 0), originalBytes: originals?[1].int ?? 0)
+        }
+    }
+
+    public func purgeOriginals(storedBefore: Int64?, budgetBytes: Int64?) async throws -> OriginalPurge {
+        try await pool.run { c in
+            var purge = OriginalPurge()
+            if let storedBefore {
+                try c.transaction {
+                    let freed = try c.query("SELECT COALESCE(SUM(bytes), 0) FROM face_originals WHERE stored_at < ?", [.int(storedBefore)])
+                    let (deleted, _) = try c.execute("DELETE FROM face_originals WHERE stored_at < ?", [.int(storedBefore)])
+                    purge.expired = deleted
+                    purge.bytes += freed.first?[0].int ?? 0
+                }
+            }
+            guard let budgetBytes else { return purge }
+            // Newest first, keeping while the total fits; everything older than the first
+            // original that does not fit goes, in batches that keep each statement small.
+            let rows = try c.query("SELECT face_id, bytes FROM face_originals ORDER BY stored_at DESC, face_id DESC", [])
+            var kept: Int64 = 0
+            var doomed: [(FaceID, Int64)] = []
+            for row in rows {
+                let bytes = row[1].int ?? 0
+                if doomed.isEmpty, kept + bytes <= budgetBytes {
+                    kept += bytes
+                } else {
+                    doomed.append((row[0].int ?? 0, bytes))
+                }
+            }
+            for chunk in stride(from: 0, to: doomed.count, by: 500) {
+                let part = doomed[chunk..<min(doomed.count, chunk + 500)]
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
+                let (deleted, _) = try c.execute("DELETE FROM face_originals WHERE face_id IN (\(marks))", part.map { .int($0.0) })
+                purge.overBudget += deleted
+                purge.bytes += part.reduce(0) { $0 + $1.1 }
+            }
+            return purge
+        }
     }
 
     public func original(faceID: FaceID) async throws -> [UInt8]? {

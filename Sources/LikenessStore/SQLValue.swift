@@ -11,11 +11,15 @@ public enum SQLValue: Sendable, Equatable {
     var int: Int64? {
         switch self {
         case let .int(v): v
-        case let .double(v): Int64(v)
-        case let .text(s): Int64(s)
+        case let .double(v): Int64(exactly: v.rounded(.towardZero))
+        case let .text(s): Int64(s) ?? Double(s).flatMap { Int64(exactly: $0.rounded(.towardZero)) }
+        // MariaDB sends DECIMAL results (SUM of integers) as their text.
+        case let .blob(b): Self.text(b).int
         default: nil
         }
     }
+
+    private static func text(_ bytes: [UInt8]) -> SQLValue { .text(String(decoding: bytes, as: UTF8.self)) }
 
     var double: Double? {
         switch self {

@@ -56,6 +56,9 @@ public struct IndexStatus: Sendable {
     /// Faces in the database per recognizer they serve under: those under another recognizer
     /// than the serving one are not searched (a model migration not yet switched, or undone).
     public var facesByRecognizer: [String: Int] = [:]
+    /// Crops and originals the database keeps, and the originals' retention.
+    public var storedImages: StoredImageUsage?
+    public var originalRetention = OriginalRetention()
 }
 
 /// People, their faces and the index: every write goes to the database first, then the index
@@ -257,7 +260,8 @@ public struct GalleryService: Sendable {
                                threshold: try? recognition.galleryThreshold(), details: index.details, databasePosition: databasePosition,
                                maxVectors: settings.maxVectors,
                                facesByRecognizer: Dictionary(uniqueKeysWithValues: ((try? await gallery.faceCountsByRecognizer()) ?? [:])
-                                   .map { ($0.key.rawValue, $0.value) }))
+                                   .map { ($0.key.rawValue, $0.value) }),
+                               storedImages: try? await gallery.storedImageUsage(), originalRetention: settings.originalRetention)
         }
     }
 

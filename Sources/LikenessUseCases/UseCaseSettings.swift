@@ -14,6 +14,8 @@ public struct UseCaseSettings: Sendable {
     /// Keep the uploaded image of each enrolled face too (off: photos are personal data a
     /// gallery rarely needs once the crop is kept).
     public var storeOriginals = false
+    /// How long kept originals stay, and how much room they may take.
+    public var originalRetention = OriginalRetention()
     /// Anyone may register (as a viewer) after the first account.
     public var openRegistration = false
     public var bcryptCost: UInt8 = 12

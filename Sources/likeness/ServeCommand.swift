@@ -55,6 +55,10 @@ struct ServeCommand: AsyncParsableCommand {
     var storeCrops: Bool?
     @Option(help: "Keep the uploaded image of each enrolled face too ($LIKENESS_STORE_ORIGINALS; default false).")
     var storeOriginals: Bool?
+    @Option(help: "Delete kept originals after this many days; their faces and crops stay ($LIKENESS_ORIGINAL_RETENTION_DAYS; default: kept).")
+    var originalRetentionDays: Double?
+    @Option(help: "Most megabytes of kept originals; beyond it the oldest are deleted ($LIKENESS_ORIGINALS_BUDGET_MB; default: no budget).")
+    var originalsBudgetMb: Int?
     @Option(help: "PEM certificate chain: serve HTTPS ($LIKENESS_TLS_CERT; with --tls-key).") var tlsCert: String?
     @Option(help: "PEM private key of the certificate ($LIKENESS_TLS_KEY).") var tlsKey: String?
     @Option(help: "Model pack name or file ($LIKENESS_PACK; default: the best installed, see `likeness models list`).") var pack: String?
@@ -83,7 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
             ("log_level", logLevel), ("log_file", logFile), ("log_max_bytes", logMaxBytes.map(String.init)),
             ("log_files", logFiles.map(String.init)), ("metrics", metrics.map { String($0) }), ("max_faces", maxFaces.map(String.init)),
             ("request_timeout", requestTimeout.map(String.init)), ("per_client_inference", perClientInference.map(String.init)),
-            ("trusted_proxies", trustedProxies), ("cors_origins", corsOrigins), ("legacy_auth", legacyAuth), ("store_crops", storeCrops.map { String($0) }), ("store_originals", storeOriginals.map { String($0) }), ("max_connections", maxConnections.map(String.init)),
+            ("trusted_proxies", trustedProxies), ("cors_origins", corsOrigins), ("legacy_auth", legacyAuth), ("store_crops", storeCrops.map { String($0) }), ("store_originals", storeOriginals.map { String($0) }),
+            ("original_retention_days", originalRetentionDays.map { String($0) }), ("originals_budget_mb", originalsBudgetMb.map(String.init)), ("max_connections", maxConnections.map(String.init)),
             ("idle_timeout", idleTimeout.map(String.init)), ("tls_cert", tlsCert), ("tls_key", tlsKey), ("pack", pack),
             ("anti_spoofing", antiSpoofing.map { String($0) }), ("anti_spoofing_threshold", antiSpoofingThreshold.map { String($0) }),
             ("false_positive_identification_rate", falsePositiveIdentificationRate.map { String($0) }),
@@ -125,6 +130,16 @@ struct ServeCommand: AsyncParsableCommand {
         server.corsOrigins = settings.list("cors_origins")
         server.storeFaceCrops = try settings.optionalBool("store_crops") ?? true
         server.storeOriginals = try settings.bool("store_originals")
+        if let days = try settings.double("original_retention_days") {
+            guard days > 0, days <= 100 * 365 else {
+                throw ValidationError("\(Settings.names("original_retention_days")) = \(days) must be more than 0 and at most 36500")
+            }
+            server.originalRetention.maxAgeSeconds = Int64(days * 86_400)
+        }
+        server.originalRetention.budgetBytes = try settings.optionalInt("originals_budget_mb").map { mb in
+            guard (0...(1 << 30)).contains(mb) else { throw ValidationError("\(Settings.names("originals_budget_mb")) = \(mb) must be 0 or more") }
+            return Int64(mb) << 20
+        }
         if let mode = settings.string("legacy_auth") {
             guard let parsed = ServerConfiguration.LegacyAuth(rawValue: mode.lowercased()) else {
                 throw ValidationError("\(Settings.names("legacy_auth")) = '\(mode)' must be token or open")
@@ -199,10 +214,11 @@ struct ServeCommand: AsyncParsableCommand {
         let interval = try settings.int("snapshot_interval", default: 300, range: 1...86400)
         let snapshots = SnapshotService(index: index, interval: .seconds(interval), logger: logger)
         let maintenance = IndexMaintenanceService(index: index, logger: logger)
+        let retention = OriginalRetentionService(gallery: store, retention: server.originalRetention, logger: logger)
         // Shut down in reverse order: the HTTP server stops accepting and finishes its requests,
         // then the last snapshot is written; the store closes when the command returns.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: snapshots), .init(service: maintenance), .init(service: app)],
+            services: [.init(service: snapshots), .init(service: maintenance), .init(service: retention), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

@@ -5,7 +5,16 @@ import LikenessCore
 @testable import LikenessServer
 import LikenessTestSupport
 import LikenessVision
+import Logging
 import Testing
+
+/// Ids collected inside a test client's closure.
+final class IDs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: [Int64] = []
+    func append(_ id: Int64) { lock.withLock { ids.append(id) } }
+    var all: [Int64] { lock.withLock { ids } }
+}
 
 /// Enrolled faces keep a crop: served to the console, deleted with the face, and good enough
 /// for a recognizer to find and embed the face again (what a model migration needs).
@@ -55,6 +64,46 @@ import Testing
             #expect(String(buffer: try await client.execute(uri: "/v1/faces/\(id)/original", method: .get, headers: auth(viewer)).body) == "FACE:carol")
             _ = try await client.execute(uri: "/v1/faces/\(id)", method: .delete, headers: auth(oper))
             #expect(try await client.execute(uri: "/v1/faces/\(id)/original", method: .get, headers: auth(viewer)).status == .notFound)
+        }
+    }
+
+    /// Kept originals are reported in /v1/index and kept within their budget and retention by
+    /// the retention service; faces and crops stay.
+    @Test func originalsAreKeptWithinTheirRetentionAndBudget() async throws {
+        let harness = Harness {
+            $0.storeOriginals = true
+            $0.originalRetention = OriginalRetention(maxAgeSeconds: 86_400, budgetBytes: 16)
+        }
+        let ids = IDs()
+        try await harness.run { client in
+            let (_, oper, viewer) = try await tokens(client)
+            for name in ["bob", "carol", "dave"] {  // "FACE:bob" is 8 bytes, "FACE:carol" 10, "FACE:dave" 9
+                let added = try object(try await client.execute(uri: "/api/add_embedding", method: .post, headers: Multipart.headers(oper),
+                                                                body: Multipart.body([("class_id", name), ("name", name), ("file", image("FACE:\(name)"))])))
+                ids.append(Int64(try #require(added["image_id"] as? String)) ?? -1)
+                try await Task.sleep(for: .milliseconds(3))
+            }
+            let before = try object(try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))
+            let stored = try #require(before["stored_images"] as? [String: Any])
+            #expect(stored["originals"] as? Int == 3 && stored["original_bytes"] as? Int == 27 && stored["crops"] as? Int == 3, "\(stored)")
+            #expect(stored["original_retention_days"] as? Double == 1 && stored["originals_budget_bytes"] as? Int == 16, "\(stored)")
+
+            // Within the budget, the newest stays (dave, 9 bytes); carol would take it to 19.
+            let service = OriginalRetentionService(gallery: harness.store, retention: harness.configuration.originalRetention,
+                                                   logger: Logger(label: "test"))
+            #expect(try await service.purgeOnce() == OriginalPurge(overBudget: 2, bytes: 18))
+            let kept = ids.all
+            #expect(try await client.execute(uri: "/v1/faces/\(kept[2])/original", method: .get, headers: auth(viewer)).status == .ok)
+            #expect(try await client.execute(uri: "/v1/faces/\(kept[0])/original", method: .get, headers: auth(viewer)).status == .notFound)
+            #expect(try await client.execute(uri: "/v1/faces/\(kept[0])/crop", method: .get, headers: auth(viewer)).status == .ok)
+
+            // Two days later, the last one has expired too.
+            let later = OriginalRetentionService(gallery: harness.store, retention: harness.configuration.originalRetention,
+                                                 logger: Logger(label: "test"), clock: { Date().addingTimeInterval(2 * 86_400) })
+            #expect(try await later.purgeOnce() == OriginalPurge(expired: 1, bytes: 9))
+            let after = try object(try await client.execute(uri: "/v1/index", method: .get, headers: auth(viewer)))
+            #expect((after["stored_images"] as? [String: Any])?["originals"] as? Int == 0)
+            #expect(after["total_vectors"] as? Int == 3)
         }
     }
 

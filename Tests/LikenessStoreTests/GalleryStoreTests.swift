@@ -108,6 +108,37 @@ import Testing
     }
 
     @Test(arguments: Backend.all)
+    func originalsExpireAndKeepToTheirBudgetNewestFirst(backend: Backend) async throws {
+        let store = try backend.makeContractStore()
+        _ = try await store.createPerson(classID: "A", name: "A", info: "")
+        var ids: [FaceID] = []
+        for n in 0..<5 {
+            var face = newFace(n + 1, crop: [9, 9])
+            face.original = Array(repeating: UInt8(n), count: 100 * (n + 1))  // 100, 200, ... 500 bytes
+            ids.append(try await store.addFace(face, classID: "A").id)
+            try await Task.sleep(for: .milliseconds(3))  // distinct storage times
+        }
+        _ = try await store.addFace(newFace(9), classID: "A")  // no crop, no original
+        let usage = try await store.storedImageUsage()
+        #expect(usage == StoredImageUsage(crops: 5, originals: 5, originalBytes: 1_500), "\(usage)")
+
+        // Nothing is old enough, and 1,500 bytes fit in 1,500.
+        #expect(try await store.purgeOriginals(storedBefore: 0, budgetBytes: 1_500) == OriginalPurge())
+        // 1,000 bytes: the newest (500 + 400) fit, the next (300) does not, so it and all older go.
+        #expect(try await store.purgeOriginals(storedBefore: nil, budgetBytes: 1_000) == OriginalPurge(overBudget: 3, bytes: 600))
+        #expect(try await store.original(faceID: ids[4])?.count == 500)
+        #expect(try await store.original(faceID: ids[2]) == nil)
+        // The faces and their crops stay.
+        #expect(try await store.crop(faceID: ids[0]) == [9, 9])
+        #expect(try await store.faceCount(recognizer: nil) == 6)
+
+        // Everything stored before now has expired.
+        let later = Int64(Date().timeIntervalSince1970 * 1000) + 1
+        #expect(try await store.purgeOriginals(storedBefore: later, budgetBytes: nil) == OriginalPurge(expired: 2, bytes: 900))
+        #expect(try await store.storedImageUsage() == StoredImageUsage(crops: 5, originals: 0, originalBytes: 0))
+    }
+
+    @Test(arguments: Backend.all)
     func bulkFacesForExistingPeopleAreAllOrNothing(backend: Backend) async throws {
         let store = try backend.makeContractStore()
         for person in ["A", "B"] { _ = try await store.createPerson(classID: person, name: person, info: "") }

@@ -11,6 +11,7 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
         var embedding: Embedding
         var crop: [UInt8]?
         var original: [UInt8]?
+        var originalStoredAt = Int64((Date().timeIntervalSince1970 * 1000).rounded())
     }
 
     private struct State {
@@ -226,6 +227,41 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
         return state.withLock { $0.faces[faceID]?.original }
     }
 
+    public func storedImageUsage() async throws -> StoredImageUsage {
+        queries.increment()
+        return state.withLock { s in
+            let originals = s.faces.values.compactMap(\.original)
+            return StoredImageUsage(crops: s.faces.values.filter { $0.crop != nil }.count, originals: originals.count,
+                                    originalBytes: originals.reduce(0) { $0 + Int64($1.count) })
+        }
+    }
+
+    public func purgeOriginals(storedBefore: Int64?, budgetBytes: Int64?) async throws -> OriginalPurge {
+        queries.increment()
+        return state.withLock { s in
+            var purge = OriginalPurge()
+            let kept = s.faces.filter { $0.value.original != nil }
+                .sorted { ($0.value.originalStoredAt, $0.key) > ($1.value.originalStoredAt, $1.key) }
+            var total: Int64 = 0
+            var overflowing = false
+            for (id, face) in kept {
+                let bytes = Int64(face.original?.count ?? 0)
+                if let storedBefore, face.originalStoredAt < storedBefore {
+                    purge.expired += 1
+                } else if let budgetBytes, overflowing || total + bytes > budgetBytes {
+                    overflowing = true
+                    purge.overBudget += 1
+                } else {
+                    total += bytes
+                    continue
+                }
+                purge.bytes += bytes
+                s.faces[id]?.original = nil
+            }
+            return purge
+        }
+    }
+
     public func crop(faceID: FaceID) async throws -> [UInt8]? {
         queries.increment()
         return state.withLock { $0.faces[faceID]?.crop }
@@ -252,6 +288,7 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
             stored.embedding = face.embedding
             stored.crop = face.crop
             stored.original = face.original
+            stored.originalStoredAt = now()
             s.faces[id] = stored
             s.head += 1
             s.log.append((s.head, id, face.embedding.recognizer, false))
