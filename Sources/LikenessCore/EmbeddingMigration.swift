@@ -52,8 +52,11 @@ public protocol EmbeddingMigrationStore: Sendable {
     func migrationMisses(to target: RecognizerID) async throws -> [MigrationMiss]
     /// Every face embedded for `target` serves under it from now on; its old embedding is kept
     /// under its old recognizer. Logged in the change log, so every index follows. Answers the
-    /// number of faces switched.
-    func switchRecognizer(to target: RecognizerID) async throws -> Int
+    /// number of faces switched. `pack`, where given, is recorded in the same transaction as the
+    /// pack servers start with from now on (`servingPack`).
+    func switchRecognizer(to target: RecognizerID, pack: String?) async throws -> Int
+    /// The pack the gallery was last switched to (a name or a pack file), if any.
+    func servingPack() async throws -> String?
     /// Forgets the kept embeddings of a recognizer (after a switch, once the new one is trusted).
     func dropKeptEmbeddings(recognizer: RecognizerID) async throws -> Int
 }

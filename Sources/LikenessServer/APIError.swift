@@ -49,6 +49,7 @@ public struct APIError: HTTPResponseError, Sendable {
         case let .forbidden(code, m): return APIError(.forbidden, code, m)
         case let .throttled(wait, m): return APIError(.tooManyRequests, "too_many_attempts", m, retryAfter: wait)
         case let .full(code, m): return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code, m)
+        case let .switching(m): return APIError(.serviceUnavailable, "model_switching", m, retryAfter: 1)
         }
     }
 

@@ -66,8 +66,7 @@ public func buildRouter(configuration: ServerConfiguration, services: ServerServ
     let executors = executors ?? WorkExecutors(inferenceWorkers: configuration.inferenceWorkers, inferenceQueue: configuration.inferenceQueue,
                                                passwordThreads: configuration.passwordHashingThreads,
                                                passwordQueue: configuration.passwordHashingQueue)
-    let recognition = RecognitionService(analyzer: services.analyzer, gallery: services.gallery, index: services.index,
-                                         executors: executors, settings: settings)
+    let recognition = RecognitionService(serving: services.serving, gallery: services.gallery, executors: executors, settings: settings)
     let gallery = GalleryService(recognition: recognition)
     let secret = configuration.jwtSecret.isEmpty ? TokenService.randomSecret() : configuration.jwtSecret
     let accounts = try await AccountService(accounts: services.accounts, secret: secret, executors: executors, settings: settings)
@@ -85,13 +84,12 @@ public func buildRouter(configuration: ServerConfiguration, services: ServerServ
     router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
     router.add(middleware: BearerAuthenticator(accounts: accounts))
     let api = router.group("api"), v1 = router.group("v1")
-    let migration = services.migration.map { MigrationRunner(support: $0, logger: logger) }
-    SystemController(accounts: accounts, gallery: gallery, executors: executors, packName: services.packName, packFiles: services.packFiles,
-                     migration: migration)
+    let migration = services.migration.map { MigrationRunner(support: $0, serving: services.serving, logger: logger) }
+    SystemController(accounts: accounts, gallery: gallery, executors: executors, serving: services.serving, migration: migration)
         .addRoutes(to: router.group(), v1: v1)
     ConsoleController().addRoutes(to: router.group())
     if let registry = services.metrics {
-        MetricsController(registry: registry, gallery: gallery, executors: executors, pack: services.packName).addRoutes(to: router.group())
+        MetricsController(registry: registry, gallery: gallery, executors: executors, pack: services.serving.current.packName).addRoutes(to: router.group())
     }
     AccountController(accounts: accounts).addRoutes(api: api, v1: v1)
     LegacyController(recognition: recognition, gallery: gallery, maxUploadBytes: configuration.maxUploadBytes,

@@ -1,4 +1,5 @@
 import LikenessCore
+import LikenessUseCases
 import Logging
 import ServiceLifecycle
 
@@ -9,14 +10,16 @@ import ServiceLifecycle
 ///   rebuilds it when tombstones pile up or IVF's lists no longer fit, drops it when the gallery
 ///   shrinks. Builds run beside the serving index, on a thread of their own.
 public struct IndexMaintenanceService: Service {
-    let index: any GalleryIndex
+    let serving: ServingModel
+    /// The index in service now (another after a pack switch).
+    var index: any GalleryIndex { serving.current.index }
     let catchUpInterval: Duration
     let maintainEvery: Int
     let executor: BlockingExecutor
     let logger: Logger
 
-    public init(index: any GalleryIndex, catchUpInterval: Duration = .seconds(5), maintainInterval: Duration = .seconds(60), logger: Logger) {
-        self.index = index
+    public init(serving: ServingModel, catchUpInterval: Duration = .seconds(5), maintainInterval: Duration = .seconds(60), logger: Logger) {
+        self.serving = serving
         self.catchUpInterval = catchUpInterval
         maintainEvery = max(1, Int(maintainInterval / catchUpInterval))
         executor = BlockingExecutor(name: "likeness-index-maintenance", threads: 1)
@@ -27,8 +30,8 @@ public struct IndexMaintenanceService: Service {
         // A build of a large gallery takes minutes; shutdown stops it at its next chunk.
         try await withGracefulShutdownHandler {
             try await loop()
-        } onGracefulShutdown: { [index] in
-            index.cancelBuilds()
+        } onGracefulShutdown: { [serving] in
+            serving.current.index.cancelBuilds()
         }
     }
 
@@ -40,10 +43,11 @@ public struct IndexMaintenanceService: Service {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: catchUpInterval) }
                 guard !Task.isShuttingDownGracefully else { break }
             }
+            let index = self.index
             do {
-                let applied = try await executor.run { [index] in try index.catchUp() }
+                let applied = try await executor.run { try index.catchUp() }
                 if applied > 0 { logger.debug("index caught up with changes from elsewhere", metadata: ["changes": "\(applied)"]) }
-                if round % maintainEvery == 0, try await executor.run({ [index] in try index.maintain() }) {
+                if round % maintainEvery == 0, try await executor.run({ try index.maintain() }) {
                     logger.info("approximate index rebuilt", metadata: ["serving": "\(index.kind)", "faces": "\(index.count)"])
                 }
             } catch {

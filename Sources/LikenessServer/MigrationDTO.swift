@@ -5,7 +5,7 @@ import Hummingbird
 struct MigrationDTO: ResponseCodable, Sendable {
     var pack: String
     var recognizer: String?
-    /// loading, running, done or failed.
+    /// loading, running, done, switching, switched or failed.
     var state: String
     var total: Int?
     var embedded: Int?
@@ -14,8 +14,13 @@ struct MigrationDTO: ResponseCodable, Sendable {
     var faces_per_second: Double?
     var seconds_left: Double?
     var error: String?
+    var switch_when_done: Bool
+    /// Faces moved to the new recognizer, once switched.
+    var switched_faces: Int?
 
     init(_ s: MigrationRunner.Status) {
+        switch_when_done = s.switchWhenDone
+        switched_faces = s.switched
         pack = s.pack
         recognizer = s.target
         state = s.state.rawValue

@@ -6,9 +6,11 @@ import Logging
 /// The one model migration a server runs in the background, started by `POST /v1/index/migrate`:
 /// one thread, so that queries keep their workers; its progress answers in `/v1/index`. Every
 /// face done is a row in the database, so a migration cut short by a restart goes on where it
-/// stopped when started again.
+/// stopped when started again. The switch (when the migration is complete and asked for, or on
+/// `POST /v1/index/switch`) moves the gallery to the new recognizer in one transaction, records
+/// the pack for the next start, and puts the new pack and its index in service.
 actor MigrationRunner {
-    enum State: String, Sendable { case loading, running, done, failed }
+    enum State: String, Sendable { case loading, running, done, switching, switched, failed }
 
     struct Status: Sendable {
         var pack: String
@@ -16,25 +18,38 @@ actor MigrationRunner {
         var state: State
         var report: ModelMigration.Report?
         var error: String?
+        /// Switch to the pack once every face is embedded or missed.
+        var switchWhenDone = false
+        /// Faces moved to the new recognizer by the switch.
+        var switched: Int?
     }
 
     private let support: MigrationSupport
+    private let serving: ServingModel
     private let logger: Logger
     private var status: Status?
     private var task: Task<Void, Never>?
+    /// Loading a pack and reading its index are blocking work, kept off the cooperative pool.
+    private let executor = BlockingExecutor(name: "likeness-migration", threads: 1)
 
-    init(support: MigrationSupport, logger: Logger) {
+    init(support: MigrationSupport, serving: ServingModel, logger: Logger) {
         self.support = support
+        self.serving = serving
         self.logger = logger
     }
 
     var current: Status? { status }
 
-    func start(pack: String) throws -> Status {
-        if let status, status.state == .loading || status.state == .running {
-            throw APIError(.conflict, "migration_running", "a migration to \(status.pack) is running; wait for it to finish")
+    private var busy: Bool { [.loading, .running, .switching].contains(status?.state) }
+
+    func start(pack: String, switchWhenDone: Bool) throws -> Status {
+        if let status, busy {
+            throw APIError(.conflict, "migration_running", "a migration to \(status.pack) is \(status.state.rawValue); wait for it to finish")
         }
-        let started = Status(pack: pack, state: .loading)
+        if switchWhenDone, support.loadServing == nil {
+            throw APIError(.notImplemented, "switch_unavailable", "this server cannot switch packs while it runs; use `likeness migrate --switch`")
+        }
+        let started = Status(pack: pack, state: .loading, switchWhenDone: switchWhenDone)
         status = started
         let support = support, logger = logger
         task = Task.detached { [self] in
@@ -48,12 +63,58 @@ actor MigrationRunner {
                 await self.update { $0.report = report; $0.state = .done }
                 logger.info("migration done", metadata: ["pack": "\(pack)", "embedded": "\(report.progress.embedded)",
                                                          "missed": "\(report.progress.missed)"])
+                if switchWhenDone { try await self.performSwitch(pack: pack, target: analyzer.recognizer.id) }
             } catch {
                 await self.update { $0.state = .failed; $0.error = "\(error)" }
                 logger.error("migration failed", metadata: ["pack": "\(pack)", "error": "\(error)"])
             }
         }
         return started
+    }
+
+    /// The switch on command: the migration to `pack` must be complete (here or by `likeness migrate`).
+    func switchNow(pack: String) async throws -> Status {
+        guard let loadServing = support.loadServing else {
+            throw APIError(.notImplemented, "switch_unavailable", "this server cannot switch packs while it runs; use `likeness migrate --switch`")
+        }
+        if let status, busy {
+            throw APIError(.conflict, "migration_running", "a migration to \(status.pack) is \(status.state.rawValue); wait for it to finish")
+        }
+        let next = try await executor.run { try loadServing(pack) }
+        let target = next.analyzer.recognizer.id
+        guard target != serving.current.index.recognizer else {
+            throw APIError(.conflict, "already_serving", "the server already serves \(target.rawValue)")
+        }
+        let progress = try await support.store.migrationProgress(to: target)
+        guard progress.remaining == 0 else {
+            throw APIError(.conflict, "migration_incomplete",
+                           "\(progress.remaining) of \(progress.total) faces are not yet embedded for \(target.rawValue); migrate first (POST /v1/index/migrate)")
+        }
+        status = Status(pack: pack, target: target.rawValue, state: .switching)
+        do {
+            try await performSwitch(pack: pack, target: target, loaded: next)
+        } catch {
+            update { $0.state = .failed; $0.error = "\(error)" }
+            throw error
+        }
+        return status!
+    }
+
+    /// Moves the gallery, then puts the pack in service with an index loaded after the move.
+    /// Until the new index is in, the old one answers (emptying as it follows the move).
+    private func performSwitch(pack: String, target: RecognizerID, loaded: ServingModel.Current? = nil) async throws {
+        guard let loadServing = support.loadServing else { return }
+        update { $0.state = .switching }
+        // Load the models before touching the database: a pack that cannot load switches nothing.
+        let next: ServingModel.Current
+        if let loaded { next = loaded } else { next = try await executor.run { try loadServing(pack) } }
+        let switched = try await support.store.switchRecognizer(to: target, pack: pack)
+        // The new index follows the change log, where the move is now: it takes the moved faces.
+        _ = try await executor.run { try next.index.catchUp() }
+        let old = serving.replace(with: next)
+        update { $0.state = .switched; $0.switched = switched }
+        logger.info("switched packs", metadata: ["from": "\(old.packName)", "to": "\(next.packName)", "faces": "\(switched)",
+                                                 "recognizer": "\(target.rawValue)"])
     }
 
     private func update(_ change: (inout Status) -> Void) {

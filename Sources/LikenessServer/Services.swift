@@ -1,34 +1,34 @@
 import LikenessCore
+import LikenessUseCases
 import Prometheus
 
 /// The parts the server talks to, all behind LikenessCore protocols: real ones from
 /// `likeness serve`, fakes in the router tests.
 public struct ServerServices: Sendable {
-    public var analyzer: any FaceAnalyzer
+    /// The analyzer, index and pack in service; replaced when the gallery is switched to another pack.
+    public let serving: ServingModel
     public var gallery: any GalleryStore
     public var accounts: any AccountStore
-    public var index: any GalleryIndex
     /// Where swift-metrics records, served at `/metrics`; nil serves no metrics.
     public var metrics: PrometheusCollectorRegistry?
-    /// The model pack's name, for build info.
-    public var packName: String
-    /// What the pack's files are and under which licence, for `/v1/system`.
-    public var packFiles: [PackFileInfo]
     /// Model migration from the server (`POST /v1/index/migrate`): the database's migration rows
     /// and a way to load another pack by name or file; nil where the deployment has neither.
     public var migration: MigrationSupport?
 
+    public init(serving: ServingModel, gallery: any GalleryStore, accounts: any AccountStore,
+                metrics: PrometheusCollectorRegistry? = nil, migration: MigrationSupport? = nil) {
+        self.serving = serving
+        self.gallery = gallery
+        self.accounts = accounts
+        self.metrics = metrics
+        self.migration = migration
+    }
+
     public init(analyzer: any FaceAnalyzer, gallery: any GalleryStore, accounts: any AccountStore, index: any GalleryIndex,
                 metrics: PrometheusCollectorRegistry? = nil, packName: String = "unknown", packFiles: [PackFileInfo] = [],
                 migration: MigrationSupport? = nil) {
-        self.migration = migration
-        self.analyzer = analyzer
-        self.gallery = gallery
-        self.accounts = accounts
-        self.index = index
-        self.metrics = metrics
-        self.packName = packName
-        self.packFiles = packFiles
+        self.init(serving: ServingModel(.init(analyzer: analyzer, index: index, packName: packName, packFiles: packFiles)),
+                  gallery: gallery, accounts: accounts, metrics: metrics, migration: migration)
     }
 }
 
@@ -36,25 +36,14 @@ public struct MigrationSupport: Sendable {
     public var store: any EmbeddingMigrationStore
     /// Loads a pack's pipeline without liveness or age/gender (only embeddings are needed).
     public var loadPack: @Sendable (String) throws -> any FaceAnalyzer
+    /// Loads a pack for service, with the index of its recognizer's faces as the database holds
+    /// them now; nil where this server cannot switch packs while it runs.
+    public var loadServing: (@Sendable (String) throws -> ServingModel.Current)?
 
-    public init(store: any EmbeddingMigrationStore, loadPack: @escaping @Sendable (String) throws -> any FaceAnalyzer) {
+    public init(store: any EmbeddingMigrationStore, loadPack: @escaping @Sendable (String) throws -> any FaceAnalyzer,
+                loadServing: (@Sendable (String) throws -> ServingModel.Current)? = nil) {
         self.store = store
         self.loadPack = loadPack
-    }
-}
-
-/// One model file of the serving pack.
-public struct PackFileInfo: Sendable, Equatable {
-    public var role: String
-    public var file: String
-    public var licence: String?
-    /// The licence restricts use (InsightFace's weights: non-commercial research only).
-    public var restricted: Bool
-
-    public init(role: String, file: String, licence: String?, restricted: Bool) {
-        self.role = role
-        self.file = file
-        self.licence = licence
-        self.restricted = restricted
+        self.loadServing = loadServing
     }
 }

@@ -1,4 +1,5 @@
 import LikenessCore
+import LikenessUseCases
 import Logging
 import ServiceLifecycle
 
@@ -6,13 +7,15 @@ import ServiceLifecycle
 /// graceful shutdown. In the server's service group it is listed before the HTTP server, so it
 /// shuts down after it: in-flight requests finish, then the last snapshot is written.
 public struct SnapshotService: Service {
-    let index: any GalleryIndex
+    let serving: ServingModel
+    /// The index in service now (another after a pack switch, with a snapshot file of its own).
+    var index: any GalleryIndex { serving.current.index }
     let interval: Duration
     let executor: BlockingExecutor
     let logger: Logger
 
-    public init(index: any GalleryIndex, interval: Duration, logger: Logger) {
-        self.index = index
+    public init(serving: ServingModel, interval: Duration, logger: Logger) {
+        self.serving = serving
         self.interval = interval
         // Snapshots fsync a file of up to gigabytes: a thread of their own.
         executor = BlockingExecutor(name: "likeness-snapshot", threads: 1)
@@ -38,7 +41,8 @@ public struct SnapshotService: Service {
     }
 
     private func snapshot() async throws -> Int64 {
-        try await executor.run { [index] in
+        let index = self.index
+        return try await executor.run {
             let position = index.position
             try index.snapshot()
             return position

@@ -88,6 +88,13 @@ enum Migrations {
                 """,
                 "CREATE INDEX face_originals_stored_at ON face_originals (stored_at)",
             ]),
+            // What every server of the gallery shares beyond its rows: the pack it was switched to.
+            (8, [
+                """
+                CREATE TABLE server_state (name \(d.varchar(64)) NOT NULL PRIMARY KEY, value TEXT NOT NULL,
+                  updated_at BIGINT NOT NULL)\(opts)
+                """,
+            ]),
         ]
     }
 

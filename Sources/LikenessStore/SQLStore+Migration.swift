@@ -59,7 +59,7 @@ extension SQLStore: EmbeddingMigrationStore {
         }
     }
 
-    public func switchRecognizer(to target: RecognizerID) async throws -> Int {
+    public func switchRecognizer(to target: RecognizerID, pack: String?) async throws -> Int {
         try await pool.run { c in
             try c.transaction {
                 let t = SQLValue.text(target.rawValue)
@@ -80,9 +80,17 @@ extension SQLStore: EmbeddingMigrationStore {
                     try Self.log(c, position: try Self.nextPosition(c), face: id, recognizer: target.rawValue, op: "U")
                 }
                 try c.execute("DELETE FROM migration_misses WHERE recognizer = ?", [t])
+                if let pack {
+                    try c.execute("DELETE FROM server_state WHERE name = 'serving_pack'", [])
+                    try c.execute("INSERT INTO server_state (name, value, updated_at) VALUES ('serving_pack', ?, ?)", [.text(pack), .int(now())])
+                }
                 return rows.count
             }
         }
+    }
+
+    public func servingPack() async throws -> String? {
+        try await pool.run { c in try c.query("SELECT value FROM server_state WHERE name = 'serving_pack'", []).first?[0].text }
     }
 
     public func dropKeptEmbeddings(recognizer: RecognizerID) async throws -> Int {

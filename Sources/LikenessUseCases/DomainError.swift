@@ -20,4 +20,6 @@ public enum DomainError: Error, Equatable, Sendable {
     case throttled(retryAfter: Int, message: String)
     /// A configured limit is reached (`index_full`): nothing more can be stored until it rises.
     case full(code: String, message: String)
+    /// The server is switching to another model this moment: the same request, sent again, works.
+    case switching(String)
 }

@@ -127,7 +127,7 @@ public struct GalleryService: Sendable {
         // Only people at or above the bar matter: the own best, or for a first face the
         // gallery's match threshold.
         let bar = try own ?? recognition.galleryThreshold().cosine
-        let nearest = try await recognition.topPeople(embedding.vector, k: 2, threshold: bar)
+        let nearest = try await recognition.topPeople(embedding, k: 2, threshold: bar)
         guard let other = nearest.first(where: { $0.person.classID != classID }) else { return nil }
         if let own {
             return other.similarity > own
@@ -167,7 +167,7 @@ public struct GalleryService: Sendable {
         try checkCapacity()
         let (analysis, face, embedding) = try await enrollableFace(image)
         let warning = try await mislabelWarning(embedding, classID: classID, excluding: nil)
-        let record = try await gallery.addFace(newFace(face, embedding, image), classID: classID)
+        let record = try await gallery.addFace(try newFace(face, embedding, image), classID: classID)
         try await catchUp()
         return (record, analysis, warning)
     }
@@ -203,6 +203,8 @@ public struct GalleryService: Sendable {
                 outcomes.append(EnrollOutcome(filename: image.filename, result: .success(record), warning: warning,
                                               facesInImage: analysis.faces.count))
             } catch let e as DomainError {
+                // A switch of packs is the server's moment, not the image's fault: the whole request is retried.
+                if case .switching = e { throw e }
                 outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(e)))
             } catch let e as ImageError {
                 outcomes.append(EnrollOutcome(filename: image.filename, result: .failure(e)))
@@ -219,7 +221,7 @@ public struct GalleryService: Sendable {
     public func replaceFace(_ id: FaceID, image: [UInt8]) async throws -> FaceRecord {
         guard try await gallery.face(id: id) != nil else { throw DomainError.notFound("no image \(id)") }
         let (_, face, embedding) = try await enrollableFace(image)
-        let record = try await gallery.replaceFace(id: id, with: newFace(face, embedding, image))
+        let record = try await gallery.replaceFace(id: id, with: try newFace(face, embedding, image))
         try await catchUp()
         return record
     }
@@ -293,8 +295,12 @@ public struct GalleryService: Sendable {
         }.value
     }
 
-    private func newFace(_ face: AnalyzedFace, _ embedding: Embedding, _ image: [UInt8]) -> NewFace {
-        NewFace(embedding: embedding, box: face.detection.box, detectionScore: face.detection.score,
+    private func newFace(_ face: AnalyzedFace, _ embedding: Embedding, _ image: [UInt8]) throws -> NewFace {
+        // A face made by the model just switched out would be stored where no search finds it.
+        guard embedding.recognizer == index.recognizer else {
+            throw DomainError.switching("the server switched to \(index.recognizer.rawValue) while this image was analysed; send it again")
+        }
+        return NewFace(embedding: embedding, box: face.detection.box, detectionScore: face.detection.score,
                 crop: face.crop, imageSHA256: TokenService.sha256Hex(image), original: settings.storeOriginals ? image : nil)
     }
 }

@@ -56,20 +56,27 @@ public struct Verification: Sendable {
 /// Detection, identification and verification: analysis on the inference executor, searches on
 /// the index executor, look-ups batched.
 public struct RecognitionService: Sendable {
-    public let analyzer: any FaceAnalyzer
+    /// The analyzer and index in service now (replaced when the gallery switches models).
+    public let serving: ServingModel
     public let gallery: any GalleryStore
-    public let index: any GalleryIndex
     public let executors: WorkExecutors
     public let settings: UseCaseSettings
 
-    public init(analyzer: any FaceAnalyzer, gallery: any GalleryStore, index: any GalleryIndex, executors: WorkExecutors,
-                settings: UseCaseSettings) {
-        self.analyzer = analyzer
+    public init(serving: ServingModel, gallery: any GalleryStore, executors: WorkExecutors, settings: UseCaseSettings) {
+        self.serving = serving
         self.gallery = gallery
-        self.index = index
         self.executors = executors
         self.settings = settings
     }
+
+    public init(analyzer: any FaceAnalyzer, gallery: any GalleryStore, index: any GalleryIndex, executors: WorkExecutors,
+                settings: UseCaseSettings) {
+        self.init(serving: ServingModel(.init(analyzer: analyzer, index: index, packName: "unknown")), gallery: gallery,
+                  executors: executors, settings: settings)
+    }
+
+    public var analyzer: any FaceAnalyzer { serving.current.analyzer }
+    public var index: any GalleryIndex { serving.current.index }
 
     public var recognizer: RecognizerInfo { analyzer.recognizer }
     public var capabilities: AnalyzerCapabilities { analyzer.capabilities }
@@ -122,7 +129,7 @@ public struct RecognitionService: Sendable {
                 matches.append(FaceMatch(face: face, candidates: [], refusal: shortfall))
                 continue
             }
-            let (candidates, nearest) = try await rankedPeople(embedding.vector, k: k, threshold: threshold.cosine, nearest: true)
+            let (candidates, nearest) = try await rankedPeople(embedding, k: k, threshold: threshold.cosine, nearest: true)
             matches.append(FaceMatch(face: face, candidates: candidates, nearest: nearest))
         }
         return Identification(analysis: analysis, matches: matches, threshold: threshold)
@@ -134,14 +141,20 @@ public struct RecognitionService: Sendable {
     /// The `k` best distinct people for a vector, each at its best face. Hits are looked up in
     /// one query per round (faces joined to people); a further round, searching four times
     /// deeper, happens only when a few people hold most of the nearest faces.
-    public func topPeople(_ vector: [Float], k: Int, threshold: Float) async throws -> [Candidate] {
-        try await rankedPeople(vector, k: k, threshold: threshold, nearest: false).candidates
+    public func topPeople(_ embedding: Embedding, k: Int, threshold: Float) async throws -> [Candidate] {
+        try await rankedPeople(embedding, k: k, threshold: threshold, nearest: false).candidates
     }
 
     /// `topPeople`, and with `nearest`, when nobody is above the threshold, the nearest person
     /// below it: read from the same search (the index is asked for its best hits whatever their
     /// score and they are filtered here), so an unknown face costs no second scan.
-    func rankedPeople(_ vector: [Float], k: Int, threshold: Float, nearest wantNearest: Bool) async throws -> (candidates: [Candidate], nearest: Candidate?) {
+    func rankedPeople(_ embedding: Embedding, k: Int, threshold: Float, nearest wantNearest: Bool) async throws -> (candidates: [Candidate], nearest: Candidate?) {
+        // One index for the whole search, and the one of the model that made the embedding.
+        let index = self.index
+        guard index.recognizer == embedding.recognizer else {
+            throw DomainError.switching("the server switched to \(index.recognizer.rawValue) while this image was analysed; send it again")
+        }
+        let vector = embedding.vector
         var candidates: [Candidate] = []
         var seenPeople = Set<Int64>()
         var seenFaces = Set<FaceID>()

@@ -3,6 +3,7 @@ import Foundation
 import LikenessCore
 import LikenessStore
 import LikenessUseCases
+import LikenessVision
 
 /// `likeness migrate --to PACK`: embeds every enrolled face again with another pack, from the
 /// crops kept at enrolment, beside a running server (which keeps answering with its pack), then
@@ -15,8 +16,8 @@ struct MigrateCommand: AsyncParsableCommand {
             Runs beside `likeness serve`, which keeps answering with its own pack. Each face embedded is saved at once, \
             so a run that is stopped or killed resumes where it stopped. Faces the new pack cannot embed (no stored \
             crop, or no face found in it) are listed. With --switch (once nothing is left), every migrated face serves \
-            under the new recognizer, in one transaction, and its old embedding is kept until --drop-old; then restart \
-            the server with --pack PACK.
+            under the new recognizer, in one transaction, and its old embedding is kept until --drop-old; the pack is \
+            recorded in the database, so a server restarted without --pack serves with it.
             """
     )
 
@@ -69,8 +70,8 @@ struct MigrateCommand: AsyncParsableCommand {
             print("migrate: \(result.progress.remaining) faces are left; not switching")
             throw ExitCode(1)
         }
-        let switched = try await sql.switchRecognizer(to: target)
-        print("migrate: \(switched) faces now serve under \(target.rawValue); restart the server with --pack \(to)")
+        let switched = try await sql.switchRecognizer(to: target, pack: PackRegistry.reference(to))
+        print("migrate: \(switched) faces now serve under \(target.rawValue); a server restarted without --pack serves with \(to)")
     }
 
     private func printStatus(_ sql: SQLStore, target: RecognizerID) async throws {

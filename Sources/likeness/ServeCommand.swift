@@ -174,46 +174,38 @@ struct ServeCommand: AsyncParsableCommand {
         let database = settings.string("database_url") ?? "sqlite://\(data)/likeness.db"
         server.antiSpoofing = try settings.bool("anti_spoofing")
         let livenessThreshold = try settings.double("anti_spoofing_threshold")
-        let installed = try PackRegistry(modelDirectory: models).resolve(settings.string("pack"))
-        logger.info("model pack \(installed.pack.name): \(installed.droppingMissingExtras().pack.features.joined(separator: ", "))")
-        for licence in installed.pack.restrictedLicences { logger.warning("model licence: \(licence)") }
-        for missing in installed.missingExtras() { logger.warning("\(missing.description)") }
-        let limits = ImageLimits(maxBytes: server.maxUploadBytes, maxPixels: ImageLimits.standard.maxPixels)
-        let pipeline = try FacePipeline.load(installed, limits: limits, livenessThreshold: livenessThreshold)
-        if server.legacyAuth == .open {
-            logger.warning("legacy auth is open: anyone who reaches this server may call /api/face_query and /api/face_query_top5 without a token")
-        }
-        if server.antiSpoofing && !pipeline.capabilities.liveness {
-            logger.warning("anti-spoofing is enabled but the pack has no liveness models: queries are not checked")
-        }
         let store = try SQLStore(database, connections: max(4, server.inferenceWorkers * 2))
         let redacted = try DatabaseURL(database).redacted
         logger.info("database \(redacted)")
-        let recognizer = pipeline.recognizer
-        let index = try LiveIndex(
-            loader: IndexLoader(recognizer: recognizer.id, dimension: recognizer.dimension,
-                                snapshotPath: "\(data)/index-\(recognizer.id.rawValue).snapshot", logger: logger),
-            kind: indexKind, source: store)
-        logger.info("index ready", metadata: ["faces": "\(index.count)", "kind": "\(index.kind)", "position": "\(index.position)"])
+        let limits = ImageLimits(maxBytes: server.maxUploadBytes, maxPixels: ImageLimits.standard.maxPixels)
+        let loader = ServingLoader(models: models, data: data, limits: limits, livenessThreshold: livenessThreshold, indexKind: indexKind,
+                                   store: store, logger: logger)
+        let installed = try await loader.choose(asked: settings.string("pack"))
+        logger.info("model pack \(installed.pack.name): \(installed.droppingMissingExtras().pack.features.joined(separator: ", "))")
+        for licence in installed.pack.restrictedLicences { logger.warning("model licence: \(licence)") }
+        for missing in installed.missingExtras() { logger.warning("\(missing.description)") }
+        let serving = ServingModel(try loader.load(installed))
+        let recognizer = serving.current.analyzer.recognizer
+        await loader.warnIfStranded(recognizer.id)
+        if server.legacyAuth == .open {
+            logger.warning("legacy auth is open: anyone who reaches this server may call /api/face_query and /api/face_query_top5 without a token")
+        }
+        if server.antiSpoofing && !serving.current.analyzer.capabilities.liveness {
+            logger.warning("anti-spoofing is enabled but the pack has no liveness models: queries are not checked")
+        }
         if recognizer.calibration == nil, server.thresholdPolicy != .cosine(recognizer.defaultThreshold) {
             logger.warning("the pack \(installed.pack.name) has no calibration: matches use its default cosine \(recognizer.defaultThreshold)")
         }
 
         let app = try await buildApplication(configuration: server,
-                                         services: ServerServices(analyzer: pipeline, gallery: store, accounts: store, index: index,
-                                                                  metrics: registry, packName: installed.pack.name,
-                                                                  packFiles: installed.pack.files.map {
-                                                                      PackFileInfo(role: $0.role, file: ($0.file.file as NSString).lastPathComponent,
-                                                                                   licence: $0.file.licence,
-                                                                                   restricted: $0.file.licence.map(ModelPack.restricts) ?? false)
-                                                                  },
-                                                                  migration: MigrationSupport(store: store) { name in
+                                         services: ServerServices(serving: serving, gallery: store, accounts: store, metrics: registry,
+                                                                  migration: MigrationSupport(store: store, loadPack: { name in
                                                                       try FacePipeline.load(try PackRegistry(modelDirectory: models).resolve(name), limits: limits)
-                                                                  }),
+                                                                  }, loadServing: { name in try loader.load(named: name) })),
                                          logger: logger)
         let interval = try settings.int("snapshot_interval", default: 300, range: 1...86400)
-        let snapshots = SnapshotService(index: index, interval: .seconds(interval), logger: logger)
-        let maintenance = IndexMaintenanceService(index: index, logger: logger)
+        let snapshots = SnapshotService(serving: serving, interval: .seconds(interval), logger: logger)
+        let maintenance = IndexMaintenanceService(serving: serving, logger: logger)
         let retention = OriginalRetentionService(gallery: store, retention: server.originalRetention, logger: logger)
         // Shut down in reverse order: the HTTP server stops accepting and finishes its requests,
         // then the last snapshot is written; the store closes when the command returns.

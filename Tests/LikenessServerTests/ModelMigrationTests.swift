@@ -138,4 +138,61 @@ import Testing
             #expect(migration["state"] as? String == "failed" && (migration["error"] as? String)?.isEmpty == false, "\(migration)")
         }
     }
+
+    static func json(_ answer: ObservabilityTests.Answer) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// `likeness serve` switches packs while it runs: migrate with "switch": true, and the
+    /// server answers with YuNet + MobileFaceNet without a restart; restarted without --pack, it
+    /// starts with the pack the database recorded.
+    @Test(.enabled(if: available))
+    func theServerSwitchesPacksWhileItRunsAndStartsWithTheSwitchedPack() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: StartupTests.likeness.path), "build the likeness executable first")
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-switch-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let pack = try StartupTests().pack(in: data) { _ in }
+        let port = Int.random(in: 40000...44999)
+        var (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: port)
+        defer { server.terminate(); server.waitUntilExit() }
+        let knn = EnrollCommandTests.faces.appendingPathComponent("face_recognition/knn_examples").path
+        let (enrolled, enrolOutput) = try EnrollCommandTests.runToEnd(["enroll", knn + "/train", "--url", base, "--token", token])
+        #expect(enrolled == 0 && enrolOutput.contains("enrolled 9"), "\(enrolOutput)")
+        let headers = ["-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json"]
+        let body = #"{"to": "\#(pack)"}"#
+
+        // Not migrated yet: nothing to switch to.
+        let early = try ObservabilityTests.curl(headers + ["-d", body, base + "/v1/index/switch"])
+        #expect(early.status == 409 && early.body.contains("migration_incomplete"), "\(early)")
+
+        let started = try ObservabilityTests.curl(headers + ["-d", #"{"to": "\#(pack)", "switch": true}"#, base + "/v1/index/migrate"])
+        #expect(started.status == 202, "\(started)")
+        var status: [String: Any] = [:]
+        for _ in 0..<600 {
+            status = Self.json(try ObservabilityTests.curl(headers + [base + "/v1/index"]))
+            let state = (status["migration"] as? [String: Any])?["state"] as? String
+            if state == "switched" || state == "failed" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let migration = status["migration"] as? [String: Any] ?? [:]
+        #expect(migration["state"] as? String == "switched" && migration["switched_faces"] as? Int == 9, "\(status)")
+        #expect(status["recognizer"] as? String == "mobilefacenet_128" && status["total_vectors"] as? Int == 9, "\(status)")
+        #expect(status["unsearchable_faces"] as? Int == 0, "\(status)")
+        let system = Self.json(try ObservabilityTests.curl(headers + [base + "/v1/system"]))
+        #expect((system["models"] as? [[String: Any]])?.contains { ($0["file"] as? String) == "mobilefacenet_128.onnx" } == true, "\(system)")
+
+        // The same people are answered by the new pack, and new faces are enrolled under it.
+        let (_, who) = try EnrollCommandTests.runToEnd(["identify", knn + "/test/kit_with_rose.jpg", "--url", base, "--token", token])
+        #expect(who.contains("kit_harington") && who.contains("rose_leslie"), "\(who)")
+        let again = try ObservabilityTests.curl(headers + ["-d", body, base + "/v1/index/switch"])
+        #expect(again.status == 409 && again.body.contains("already_serving"), "\(again)")
+
+        // Restarted without --pack: the database says which pack the gallery serves under.
+        server.terminate()
+        server.waitUntilExit()
+        (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: port + 1)
+        let restarted = Self.json(try ObservabilityTests.curl(["-H", "Authorization: Bearer \(token)", base + "/v1/index"]))
+        #expect(restarted["recognizer"] as? String == "mobilefacenet_128" && restarted["total_vectors"] as? Int == 9, "\(restarted)")
+    }
 }

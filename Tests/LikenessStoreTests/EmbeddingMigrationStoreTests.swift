@@ -42,7 +42,9 @@ import Testing
         // The switch: the three serve under the new recognizer, with their new vectors; the
         // change log tells the old index to drop them and the new one to add them.
         let position = try store.currentPosition()
-        #expect(try await store.switchRecognizer(to: Self.new) == 3)
+        #expect(try await store.servingPack() == nil)
+        #expect(try await store.switchRecognizer(to: Self.new, pack: "/packs/new.json") == 3)
+        #expect(try await store.servingPack() == "/packs/new.json")
         #expect(try await store.faceCountsByRecognizer() == [Self.new: 3, Self.old: 1])
         #expect(try await store.embedding(faceID: ids[0])?.vector == unitVector(Int(ids[0]) + 10, 16))
         let added = try store.changes(recognizer: Self.new, after: position)

@@ -6,13 +6,16 @@ import Synchronization
 public final class FakeIndex: GalleryIndex, @unchecked Sendable {
     public func cancelBuilds() {}
 
-    public let recognizer = RecognizerID("fake")
+    public let recognizer: RecognizerID
     public let dimension = 4
     public let kind = "exact"
     private let source: any EmbeddingSource
     private let state = Mutex((vectors: [FaceID: [Float]](), position: Int64(0)))
 
-    public init(source: any EmbeddingSource) { self.source = source }
+    public init(source: any EmbeddingSource, recognizer: RecognizerID = RecognizerID("fake")) {
+        self.source = source
+        self.recognizer = recognizer
+    }
 
     public var count: Int { state.withLock { $0.vectors.count } }
     public var position: Int64 { state.withLock { $0.position } }

@@ -8,8 +8,7 @@ struct SystemController: Sendable {
     let accounts: AccountService
     let gallery: GalleryService
     let executors: WorkExecutors
-    let packName: String
-    let packFiles: [PackFileInfo]
+    let serving: ServingModel
     let migration: MigrationRunner?
     let startedAt = ContinuousClock.now
 
@@ -24,10 +23,22 @@ struct SystemController: Sendable {
             .post("index/rebuild", use: rebuild)
             .post("index/optimize", use: optimize)
             .post("index/migrate", use: migrate)
+            .post("index/switch", use: switchPack)
     }
 
     struct MigrateRequest: Decodable {
         var to: String
+        /// Switch to the pack as soon as every face is embedded or missed.
+        var `switch`: Bool?
+    }
+
+    struct SwitchRequest: Decodable {
+        var to: String
+    }
+
+    private func packName(_ to: String) throws -> String {
+        guard !to.isEmpty, to.utf8.count <= 1024 else { throw APIError.badRequest("invalid_pack", "'to' names a pack: a name or a pack file") }
+        return to
     }
 
     /// Starts re-embedding the gallery with another pack in the background (see `likeness migrate`).
@@ -36,8 +47,18 @@ struct SystemController: Sendable {
             throw APIError(.notImplemented, "migration_unavailable", "this server cannot migrate models; use `likeness migrate`")
         }
         let body = try await request.decode(as: MigrateRequest.self, context: context)
-        guard !body.to.isEmpty, body.to.utf8.count <= 1024 else { throw APIError.badRequest("invalid_pack", "'to' names a pack: a name or a pack file") }
-        return EditedResponse(status: .accepted, response: MigrationDTO(try await migration.start(pack: body.to)))
+        let started = try await migration.start(pack: try packName(body.to), switchWhenDone: body.switch ?? false)
+        return EditedResponse(status: .accepted, response: MigrationDTO(started))
+    }
+
+    /// Serves the gallery under another pack now: its migration must be complete. The pack is
+    /// recorded in the database, so the server starts with it next time too.
+    @Sendable func switchPack(_ request: Request, context: Context) async throws -> MigrationDTO {
+        guard let migration else {
+            throw APIError(.notImplemented, "switch_unavailable", "this server cannot switch packs; use `likeness migrate --switch`")
+        }
+        let body = try await request.decode(as: SwitchRequest.self, context: context)
+        return MigrationDTO(try await migration.switchNow(pack: try packName(body.to)))
     }
 
     struct Status: ResponseCodable {
@@ -95,9 +116,10 @@ struct SystemController: Sendable {
                                       queue_limit: e.queueLimit == Int.max ? -1 : e.queueLimit)
         }
         let uptime = startedAt.duration(to: .now)
-        return SystemDTO(version: LikenessVersion.current, pack: packName, recognizer: recognition.recognizer.id.rawValue,
+        let current = serving.current
+        return SystemDTO(version: LikenessVersion.current, pack: current.packName, recognizer: recognition.recognizer.id.rawValue,
                          dimension: recognition.recognizer.dimension,
-                         models: packFiles.map { .init(role: $0.role, file: $0.file, licence: $0.licence,
+                         models: current.packFiles.map { .init(role: $0.role, file: $0.file, licence: $0.licence,
                                                        restricted: $0.restricted) },
                          people: people, faces: await gallery.indexStatus.count, executors: load,
                          uptime_seconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,

@@ -35,6 +35,13 @@ public struct PackRegistry: Sendable {
         }.map(\.element)
     }
 
+    /// How a pack is recorded for servers that start later, maybe in another directory: an
+    /// installed pack by its name, a pack file by its absolute path.
+    public static func reference(_ nameOrFile: String) -> String {
+        guard nameOrFile.contains("/") || nameOrFile.hasSuffix(".json") else { return nameOrFile }
+        return URL(fileURLWithPath: nameOrFile).standardizedFileURL.path
+    }
+
     /// A pack by file path (anything containing '/' or ending in .json) or by installed name;
     /// nil means the best installed.
     public func resolve(_ nameOrFile: String?) throws -> InstalledPack {

@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LikenessCore
+@testable import LikenessServer
+import LikenessTestSupport
+import LikenessUseCases
+import Testing
+
+/// A request that spans a pack switch: its face was embedded by the model just switched out.
+/// It is answered "send it again", never searched against, or stored under, the wrong model.
+@Suite struct ModelSwitchTests {
+    @Test func anEmbeddingOfTheModelSwitchedOutIsNeitherSearchedNorStored() async throws {
+        let store = MemoryStore()
+        // The analyzer still makes "fake" embeddings; the index in service is already another recognizer's.
+        let serving = ServingModel(.init(analyzer: FakeAnalyzer(), index: FakeIndex(source: store, recognizer: RecognizerID("next")),
+                                         packName: "next"))
+        var configuration = ServerConfiguration()
+        configuration.bcryptCost = 4
+        let app = try await buildApplication(configuration: configuration,
+                                             services: ServerServices(serving: serving, gallery: store, accounts: store))
+        try await app.test(.router) { client in
+            let (_, oper, viewer) = try await tokens(client)
+            _ = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                         body: ByteBuffer(string: #"{"class_id": "A", "name": "Alice"}"#))
+            let query = try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+                                                 body: Multipart.body([("file", image("FACE:alice"))]))
+            #expect(query.status == .serviceUnavailable && errorCode(query) == "model_switching")
+            #expect(query.headers[.retryAfter] == "1")
+            let enrol = try await client.execute(uri: "/v1/people/A/faces", method: .post, headers: Multipart.headers(oper),
+                                                 body: Multipart.body([("file", image("FACE:alice"))]))
+            #expect(enrol.status == .serviceUnavailable && errorCode(enrol) == "model_switching")
+            #expect(try await store.faceCount(recognizer: nil) == 0)
+
+            // Once the analyzer in service is the index's, the same requests go through.
+            serving.replace(with: .init(analyzer: FakeAnalyzer(), index: FakeIndex(source: store), packName: "fake"))
+            let again = try await client.execute(uri: "/v1/people/A/faces", method: .post, headers: Multipart.headers(oper),
+                                                 body: Multipart.body([("file", image("FACE:alice"))]))
+            #expect(again.status == .created)
+            let found = try object(try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+                                                            body: Multipart.body([("file", image("FACE:alice"))])))
+            #expect(((found["faces"] as? [[String: Any]])?.first?["matches"] as? [[String: Any]])?.first?["class_id"] as? String == "A")
+        }
+    }
+}
