@@ -13,7 +13,10 @@ public func buildApplication(
     services: ServerServices,
     logger: Logger = Logger(label: "likeness.server")
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(configuration: configuration, services: services, logger: logger)
+    // The background model migration runs as a service of the application, so that it stops
+    // with the server.
+    let migration = services.migration.map { MigrationRunner(support: $0, serving: services.serving, logger: logger) }
+    let router = try await buildRouter(configuration: configuration, services: services, migration: migration, logger: logger)
     // Idle connections (slowloris, sockets left open) are closed; headers are capped well below
     // NIO's defaults; past the connection cap, new connections wait in the listen backlog.
     let http1 = HTTP1Channel.Configuration(
@@ -24,6 +27,7 @@ public func buildApplication(
         server: try serverBuilder(http1, configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Likeness",
                              availableConnectionsDelegate: MaximumAvailableConnections(max(1, configuration.maxConnections))),
+        services: migration.map { [$0] } ?? [],
         logger: logger
     )
 }
@@ -60,8 +64,8 @@ public struct TLSSetupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-public func buildRouter(configuration: ServerConfiguration, services: ServerServices, executors: WorkExecutors? = nil,
-                        logger: Logger = Logger(label: "likeness.server")) async throws -> Router<LikenessRequestContext> {
+func buildRouter(configuration: ServerConfiguration, services: ServerServices, executors: WorkExecutors? = nil,
+                 migration: MigrationRunner?, logger: Logger) async throws -> Router<LikenessRequestContext> {
     let settings = configuration.useCaseSettings
     let executors = executors ?? WorkExecutors(inferenceWorkers: configuration.inferenceWorkers, inferenceQueue: configuration.inferenceQueue,
                                                passwordThreads: configuration.passwordHashingThreads,
@@ -84,7 +88,6 @@ public func buildRouter(configuration: ServerConfiguration, services: ServerServ
     router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
     router.add(middleware: BearerAuthenticator(accounts: accounts))
     let api = router.group("api"), v1 = router.group("v1")
-    let migration = services.migration.map { MigrationRunner(support: $0, serving: services.serving, logger: logger) }
     SystemController(accounts: accounts, gallery: gallery, executors: executors, serving: services.serving, migration: migration)
         .addRoutes(to: router.group(), v1: v1)
     ConsoleController().addRoutes(to: router.group())

@@ -2,14 +2,16 @@ import Foundation
 import LikenessCore
 import LikenessUseCases
 import Logging
+import ServiceLifecycle
 
 /// The one model migration a server runs in the background, started by `POST /v1/index/migrate`:
-/// one thread, so that queries keep their workers; its progress answers in `/v1/index`. Every
-/// face done is a row in the database, so a migration cut short by a restart goes on where it
-/// stopped when started again. The switch (when the migration is complete and asked for, or on
+/// one thread, so that queries keep their workers; its progress answers in `/v1/index`. It is a
+/// service of the application: requests queue a job, `run()` works through them, and a graceful
+/// shutdown stops the one running between two batches. Every face done is a row in the database,
+/// so a migration cut short by a restart goes on where it stopped when started again. The switch (when the migration is complete and asked for, or on
 /// `POST /v1/index/switch`) moves the gallery to the new recognizer in one transaction, records
 /// the pack for the next start, and puts the new pack and its index in service.
-actor MigrationRunner {
+actor MigrationRunner: Service {
     enum State: String, Sendable { case loading, running, done, switching, switched, failed }
 
     struct Status: Sendable {
@@ -28,7 +30,13 @@ actor MigrationRunner {
     private let serving: ServingModel
     private let logger: Logger
     private var status: Status?
-    private var task: Task<Void, Never>?
+    private struct Job {
+        var pack: String
+        var switchWhenDone: Bool
+    }
+
+    private let jobs: AsyncStream<Job>
+    private let queue: AsyncStream<Job>.Continuation
     /// Loading a pack and reading its index are blocking work, kept off the cooperative pool.
     private let executor = BlockingExecutor(name: "likeness-migration", threads: 1)
 
@@ -36,6 +44,20 @@ actor MigrationRunner {
         self.support = support
         self.serving = serving
         self.logger = logger
+        (jobs, queue) = AsyncStream.makeStream(of: Job.self)
+    }
+
+    func run() async throws {
+        let jobs = self.jobs
+        await withGracefulShutdownHandler {
+            for await job in jobs {
+                // Cancelled (between batches) when the server shuts down gracefully.
+                await cancelWhenGracefulShutdown { await self.perform(job) }
+                if Task.isShuttingDownGracefully { break }
+            }
+        } onGracefulShutdown: { [queue] in
+            queue.finish()
+        }
     }
 
     var current: Status? { status }
@@ -51,25 +73,34 @@ actor MigrationRunner {
         }
         let started = Status(pack: pack, state: .loading, switchWhenDone: switchWhenDone)
         status = started
-        let support = support, logger = logger
-        task = Task.detached { [self] in
-            do {
-                let analyzer = try support.loadPack(pack)
-                await self.update { $0.target = analyzer.recognizer.id.rawValue; $0.state = .running }
-                let migration = ModelMigration(store: support.store, analyzer: analyzer, workers: 1)
-                let report = try await migration.run { report in
-                    Task { await self.update { s in if report.processed >= (s.report?.processed ?? 0) { s.report = report } } }
-                }
-                await self.update { $0.report = report; $0.state = .done }
-                logger.info("migration done", metadata: ["pack": "\(pack)", "embedded": "\(report.progress.embedded)",
-                                                         "missed": "\(report.progress.missed)"])
-                if switchWhenDone { try await self.performSwitch(pack: pack, target: analyzer.recognizer.id) }
-            } catch {
-                await self.update { $0.state = .failed; $0.error = "\(error)" }
-                logger.error("migration failed", metadata: ["pack": "\(pack)", "error": "\(error)"])
-            }
+        if case .terminated = queue.yield(Job(pack: pack, switchWhenDone: switchWhenDone)) {
+            status?.state = .failed
+            status?.error = "the server is shutting down"
+            throw APIError(.serviceUnavailable, "shutting_down", "the server is shutting down", retryAfter: 5)
         }
         return started
+    }
+
+    private func perform(_ job: Job) async {
+        let support = support, logger = logger, pack = job.pack
+        do {
+            let analyzer = try await executor.run { try support.loadPack(pack) }
+            update { $0.target = analyzer.recognizer.id.rawValue; $0.state = .running }
+            let migration = ModelMigration(store: support.store, analyzer: analyzer, workers: 1)
+            let report = try await migration.run { report in
+                Task { await self.update { s in if report.processed >= (s.report?.processed ?? 0) { s.report = report } } }
+            }
+            update { $0.report = report; $0.state = .done }
+            logger.info("migration done", metadata: ["pack": "\(pack)", "embedded": "\(report.progress.embedded)",
+                                                     "missed": "\(report.progress.missed)"])
+            if job.switchWhenDone { try await performSwitch(pack: pack, target: analyzer.recognizer.id) }
+        } catch is CancellationError {
+            update { $0.state = .failed; $0.error = "stopped by the server's shutdown; start it again to go on" }
+            logger.info("migration stopped by shutdown", metadata: ["pack": "\(pack)"])
+        } catch {
+            update { $0.state = .failed; $0.error = "\(error)" }
+            logger.error("migration failed", metadata: ["pack": "\(pack)", "error": "\(error)"])
+        }
     }
 
     /// The switch on command: the migration to `pack` must be complete (here or by `likeness migrate`).

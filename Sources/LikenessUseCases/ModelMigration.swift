@@ -43,6 +43,8 @@ public struct ModelMigration: Sendable {
                           facesPerSecond: seconds > 0 ? Double(processed) / seconds : 0)
         }
         while limit.map({ processed < $0 }) ?? true {
+            // Stopped between batches (a server shutting down): every face done is saved.
+            try Task.checkCancellation()
             let size = min(batch, limit.map { $0 - processed } ?? batch)
             let items = try await store.facesToMigrate(to: target, after: after, limit: size)
             guard let last = items.last else { break }
