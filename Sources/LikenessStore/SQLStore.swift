@@ -1,11 +1,16 @@
 import Foundation
 import LikenessCore
+import Synchronization
 
 /// The gallery and accounts in a relational database: SQLite by default, MariaDB/MySQL as in
 /// the original system. One implementation of the queries; dialect differences live in
 /// `SQLDialect`. Every user-supplied value is a bound parameter.
 public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
     let pool: ConnectionPool
+    /// `storedImageUsage` scans every face row (crops live in them): status pages poll it, so
+    /// it is read again at most every `usageLifetime`, or after a purge.
+    private let usage = Mutex<(value: StoredImageUsage, at: ContinuousClock.Instant)?>(nil)
+    static let usageLifetime = Duration.seconds(30)
     public let url: DatabaseURL
 
     /// Opens (creating the SQLite file if needed) and migrates the database.
@@ -376,15 +381,19 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
     }
 
     public func storedImageUsage() async throws -> StoredImageUsage {
-        try await pool.run { c in
+        if let cached = usage.withLock({ $0 }), cached.at.duration(to: .now) < Self.usageLifetime { return cached.value }
+        let value = try await pool.run { c in
             let crops = try c.query("SELECT COUNT(*) FROM faces WHERE crop IS NOT NULL", []).first?[0].int ?? 0
             let originals = try c.query("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM face_originals", []).first
             return StoredImageUsage(crops: Int(crops), originals: Int(originals?[0].int ?? 0), originalBytes: originals?[1].int ?? 0)
         }
+        usage.withLock { $0 = (value, .now) }
+        return value
     }
 
     public func purgeOriginals(storedBefore: Int64?, budgetBytes: Int64?) async throws -> OriginalPurge {
-        try await pool.run { c in
+        defer { usage.withLock { $0 = nil } }
+        return try await pool.run { c in
             var purge = OriginalPurge()
             if let storedBefore {
                 try c.transaction {

@@ -4,9 +4,7 @@ import LikenessCore
 /// The pixel limit is enforced on this, so a 50,000 x 50,000 PNG is refused before any
 /// memory is allocated for it.
 public struct ImageHeader: Sendable, Equatable {
-    public enum Format: String, Sendable {
-        case jpeg = "JPEG", png = "PNG", webp = "WebP", bmp = "BMP"
-    }
+    public typealias Format = ImageFormat
 
     public var format: Format
     /// Stored size, before EXIF orientation is applied.
@@ -20,11 +18,13 @@ public struct ImageHeader: Sendable, Equatable {
     public static func parse(_ data: [UInt8]) throws(ImageError) -> ImageHeader {
         guard !data.isEmpty else { throw .empty }
         let bytes = ByteReader(data)
-        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return try parseJPEG(bytes) }
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return try parsePNG(bytes) }
-        if bytes.starts(with: Array("RIFF".utf8)), bytes.ascii(8, 4) == "WEBP" { return try parseWebP(bytes) }
-        if bytes.starts(with: Array("BM".utf8)) { return try parseBMP(bytes) }
-        throw .unsupportedFormat
+        switch ImageFormat.sniff(Array(data.prefix(12))) {
+        case .jpeg: return try parseJPEG(bytes)
+        case .png: return try parsePNG(bytes)
+        case .webp: return try parseWebP(bytes)
+        case .bmp: return try parseBMP(bytes)
+        case nil: throw .unsupportedFormat
+        }
     }
 
     static let maxJPEGScans = 100

@@ -67,12 +67,11 @@ struct ConsoleController: Sendable {
 
     static func serve(_ name: String, _ request: Request) throws -> Response {
         guard let asset = assets[name] else { throw APIError(.notFound, "not_found", "no console file '\(name)'") }
-        var headers: HTTPFields = [
+        let headers: HTTPFields = [
             .contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "no-cache",
             .contentSecurityPolicy: contentSecurityPolicy, .xContentTypeOptions: "nosniff",
+            .referrerPolicy: "no-referrer", .xFrameOptions: "DENY",
         ]
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         if request.headers[.ifNoneMatch] == asset.etag {
             return Response(status: .notModified, headers: headers)
         }

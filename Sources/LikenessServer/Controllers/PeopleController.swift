@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LikenessCore
 import LikenessUseCases
 
 /// `/v1/people` and `/v1/faces`: people, and the faces enrolled for them.
@@ -86,11 +87,7 @@ struct PeopleController: Sendable {
     /// The uploaded image, with its type read from its first bytes.
     @Sendable func original(_ request: Request, context: Context) async throws -> Response {
         let bytes = try await gallery.faceOriginal(try faceID(context))
-        let type = if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { "image/jpeg" } else if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
-            "image/png"
-        } else if bytes.count > 12, bytes.starts(with: Array("RIFF".utf8)), Array(bytes[8..<12]) == Array("WEBP".utf8) {
-            "image/webp"
-        } else if bytes.starts(with: Array("BM".utf8)) { "image/bmp" } else { "application/octet-stream" }
+        let type = ImageFormat.sniff(Array(bytes.prefix(12)))?.mediaType ?? "application/octet-stream"
         return Response(status: .ok, headers: [.contentType: type, .cacheControl: "private, max-age=3600", .xContentTypeOptions: "nosniff"],
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
