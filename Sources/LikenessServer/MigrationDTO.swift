@@ -11,6 +11,8 @@ struct MigrationDTO: ResponseCodable, Sendable {
     var embedded: Int?
     var missed: Int?
     var remaining: Int?
+    /// Faces this run embedded or missed (a run after a restart does only what was left).
+    var processed: Int?
     var faces_per_second: Double?
     var seconds_left: Double?
     var error: String?
@@ -30,6 +32,7 @@ struct MigrationDTO: ResponseCodable, Sendable {
             embedded = r.progress.embedded
             missed = r.progress.missed
             remaining = r.progress.remaining
+            processed = r.processed
             faces_per_second = (r.facesPerSecond * 10).rounded() / 10
             seconds_left = r.secondsLeft.map { $0.rounded() }
         }

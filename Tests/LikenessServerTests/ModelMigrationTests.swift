@@ -195,4 +195,73 @@ import Testing
         let restarted = Self.json(try ObservabilityTests.curl(["-H", "Authorization: Bearer \(token)", base + "/v1/index"]))
         #expect(restarted["recognizer"] as? String == "mobilefacenet_128" && restarted["total_vectors"] as? Int == 9, "\(restarted)")
     }
+
+    /// The issue's end-to-end run, through the server: enrolled under dlib, migrated in the
+    /// background to YuNet + MobileFaceNet, the server SIGKILLed halfway, restarted, the migration
+    /// started again, finished and switched; the same LFW people are answered as before.
+    @Test(.enabled(if: available))
+    func theServerKilledHalfwayThroughAMigrationFinishesItAfterARestart() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: StartupTests.likeness.path), "build the likeness executable first")
+        let (folder, _) = try EnrollCommandTests.lfwFolder(people: 30)
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-kill-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        defer {
+            try? FileManager.default.removeItem(atPath: folder)
+            try? FileManager.default.removeItem(atPath: data)
+        }
+        let pack = try StartupTests().pack(in: data) { _ in }
+        let port = Int.random(in: 35000...39999)
+        var (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: port)
+        defer { server.terminate(); server.waitUntilExit() }
+        let (enrolled, enrolOutput) = try EnrollCommandTests.runToEnd(["enroll", folder, "--url", base, "--token", token])
+        #expect(enrolled == 0, "\(enrolOutput)")
+        let probes = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { person in
+            "\(folder)/\(person)/" + (try FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(person)").sorted().first ?? "")
+        }
+        let (_, beforeOutput) = try EnrollCommandTests.runToEnd(["identify"] + probes + ["--url", base, "--token", token])
+        let before = Self.answers(beforeOutput)
+        #expect(before.count == probes.count, "\(beforeOutput)")
+
+        func migrate() throws -> ObservabilityTests.Answer {
+            try ObservabilityTests.curl(["-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json",
+                                         "-d", #"{"to": "\#(pack)", "switch": true}"#, base + "/v1/index/migrate"])
+        }
+        func migration() throws -> [String: Any] {
+            Self.json(try ObservabilityTests.curl(["-H", "Authorization: Bearer \(token)", base + "/v1/index"]))["migration"] as? [String: Any] ?? [:]
+        }
+        #expect(try migrate().status == 202)
+        // SIGKILL once some faces are embedded and some are left.
+        var halfway: [String: Any] = [:]
+        for _ in 0..<2000 {
+            halfway = try migration()
+            if (halfway["embedded"] as? Int ?? 0) > 0, (halfway["remaining"] as? Int ?? 0) > 0 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        #expect((halfway["remaining"] as? Int ?? 0) > 0, "the migration ended before the server could be killed: \(halfway)")
+        let store = try SQLStore("sqlite://\(data)/likeness.db", connections: 1)
+        let target = RecognizerID("mobilefacenet_128")
+        let cut = try await store.migrationProgress(to: target)
+        #expect(cut.embedded > 0 && cut.remaining > 0, "\(cut)")
+        #expect(try await store.servingPack() == nil)
+
+        // Restarted: the dlib pack still serves; the migration goes on from where it was cut.
+        (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: port + 1)
+        #expect(try migrate().status == 202)
+        var finished: [String: Any] = [:]
+        for _ in 0..<1200 {
+            finished = try migration()
+            if ["switched", "failed"].contains(finished["state"] as? String ?? "") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(finished["state"] as? String == "switched", "\(finished)")
+        // The second run did only what the first had left.
+        #expect(finished["processed"] as? Int == cut.remaining, "\(finished) \(cut)")
+        let (_, afterOutput) = try EnrollCommandTests.runToEnd(["identify"] + probes + ["--url", base, "--token", token])
+        #expect(Self.answers(afterOutput) == before, "before: \(before)\nafter: \(afterOutput)")
+        let counts = try await store.faceCountsByRecognizer()
+        #expect((counts[target] ?? 0) + (counts[RecognizerID("dlib_resnet_v1")] ?? 0) == cut.total && (counts[target] ?? 0) >= cut.total - 2,
+                "\(counts)")
+    }
 }
