@@ -111,7 +111,15 @@ actor MigrationRunner: Service {
         if let status, busy {
             throw APIError(.conflict, "migration_running", "a migration to \(status.pack) is \(status.state.rawValue); wait for it to finish")
         }
-        let next = try await executor.run { try loadServing(pack) }
+        let next: ServingModel.Current
+        do {
+            next = try await executor.run { try loadServing(pack) }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // The operator named a pack this server cannot load: their mistake, said as such.
+            throw APIError(.unprocessableContent, "pack_unavailable", "cannot load the pack '\(pack)': \(error)")
+        }
         let target = next.analyzer.recognizer.id
         guard target != serving.current.index.recognizer else {
             throw APIError(.conflict, "already_serving", "the server already serves \(target.rawValue)")

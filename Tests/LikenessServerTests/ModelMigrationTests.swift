@@ -162,6 +162,9 @@ import Testing
         let headers = ["-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json"]
         let body = #"{"to": "\#(pack)"}"#
 
+        // A pack that does not load is the caller's mistake.
+        let unknown = try ObservabilityTests.curl(headers + ["-d", #"{"to": "no-such-pack"}"#, base + "/v1/index/switch"])
+        #expect(unknown.status == 422 && unknown.body.contains("pack_unavailable"), "\(unknown)")
         // Not migrated yet: nothing to switch to.
         let early = try ObservabilityTests.curl(headers + ["-d", body, base + "/v1/index/switch"])
         #expect(early.status == 409 && early.body.contains("migration_incomplete"), "\(early)")

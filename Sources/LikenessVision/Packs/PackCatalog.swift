@@ -51,8 +51,7 @@ public enum PackCatalog {
     static let yunetURL = "https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/face_detection_yunet_2022mar.onnx"
     static let yunetSHA = "50ef07f702a31741ca46a4c0d947773b64143b9362780237bf0d427d6c79bab7"
 
-    /// YuNet, as every ONNX pack's detector: the SCRFD files inside InsightFace's archives take a
-    /// dynamic input size that OpenCV 4.6 cannot load.
+    /// YuNet, the detector of the packs without one of their own.
     static let yunet = ModelPack.Detector(
         type: .yunet, model: .init(file: "face_detection_yunet_2022mar.onnx", sha256: yunetSHA, licence: "MIT"),
         inputSize: 640, scoreThreshold: 0.8, nmsThreshold: 0.3)
@@ -67,22 +66,37 @@ public enum PackCatalog {
               scale: 4.0, inputSize: 80),
     ])
 
-    static let insightfaceLicence = "InsightFace pretrained weights: non-commercial research only (https://github.com/deepinsight/insightface#license); YuNet: MIT"
+    static let insightfaceLicence = "InsightFace pretrained weights: non-commercial research only (https://github.com/deepinsight/insightface#license)"
     static let arcfaceNormalization = PixelNormalization(rgb: true, mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5])
     static let genderage = ModelPack.Attributes(
         type: "genderage", model: .init(file: "genderage.onnx", licence: "InsightFace: non-commercial research only"),
         inputSize: 96, normalization: PixelNormalization(rgb: true, mean: [0, 0, 0], std: [1, 1, 1]))
 
-    static func buffalo(_ size: String, sha256: String, recognizer: String, id: String, summary: String) -> CatalogEntry {
+    /// An InsightFace archive's own SCRFD detector, as InsightFace runs it (score 0.5, NMS 0.4),
+    /// at the image's size on ONNX Runtime (its input size is dynamic, which OpenCV 4.6 cannot
+    /// load). The output names are those of the same networks in ../shared/models, which were
+    /// only pinned to 640 x 640.
+    static func scrfd(_ file: String, outputs: SCRFDDetector.OutputNames) -> ModelPack.Detector {
+        ModelPack.Detector(type: .scrfd, model: .init(file: file, licence: "InsightFace: non-commercial research only"),
+                           inputSize: 640, scoreThreshold: 0.5, nmsThreshold: 0.4, outputs: outputs)
+    }
+
+    static let det500m = scrfd("det_500m.onnx", outputs: .init(scores: ["443", "468", "493"], boxes: ["446", "471", "496"],
+                                                              keypoints: ["449", "474", "499"]))
+    static let det2_5g = scrfd("det_2.5g.onnx", outputs: .init(scores: ["446", "466", "486"], boxes: ["449", "469", "489"],
+                                                              keypoints: ["452", "472", "492"]))
+
+    static func buffalo(_ size: String, sha256: String, detector: ModelPack.Detector, recognizer: String, id: String,
+                        summary: String) -> CatalogEntry {
         CatalogEntry(
             name: "insightface-buffalo_\(size)", summary: summary, licence: insightfaceLicence, restricted: true,
             downloads: [
-                PackDownload(url: yunetURL, sha256: yunetSHA, saveAs: "face_detection_yunet_2022mar.onnx"),
                 PackDownload(archive: "https://github.com/deepinsight/insightface/releases/download/v0.7/buffalo_\(size).zip",
-                             sha256: sha256, members: [recognizer: recognizer, "genderage.onnx": "genderage.onnx"]),
+                             sha256: sha256, members: [detector.model.file: detector.model.file, recognizer: recognizer,
+                                                       "genderage.onnx": "genderage.onnx"]),
             ],
             pack: ModelPack(
-                name: "insightface-buffalo_\(size)", description: summary, detector: yunet,
+                name: "insightface-buffalo_\(size)", description: summary, detector: detector,
                 recognizer: .init(type: .arcface, id: id,
                                   model: .init(file: recognizer, licence: "InsightFace: non-commercial research only"),
                                   inputSize: 112, embeddingSize: 512, normalization: arcfaceNormalization, threshold: 0.3, batch: true),
@@ -90,10 +104,12 @@ public enum PackCatalog {
     }
 
     public static let known: [CatalogEntry] = [
-        buffalo("m", sha256: "d98264bd8f2dc75cbc2ddce2a14e636e02bb857b3051c234b737bf3b614edca9", recognizer: "w600k_r50.onnx",
-                id: "insightface_w600k_r50", summary: "YuNet + InsightFace ArcFace IResNet-50 (WebFace600K, 512-d) + genderage"),
-        buffalo("s", sha256: "d85a87f503f691807cd8bb97128bdf7a0660326cd9cd02657127fa978bab8b5e", recognizer: "w600k_mbf.onnx",
-                id: "insightface_w600k_mbf", summary: "YuNet + InsightFace ArcFace MobileFaceNet (WebFace600K, 512-d) + genderage"),
+        buffalo("m", sha256: "d98264bd8f2dc75cbc2ddce2a14e636e02bb857b3051c234b737bf3b614edca9", detector: det2_5g,
+                recognizer: "w600k_r50.onnx", id: "insightface_w600k_r50",
+                summary: "InsightFace SCRFD-2.5G + ArcFace IResNet-50 (WebFace600K, 512-d) + genderage"),
+        buffalo("s", sha256: "d85a87f503f691807cd8bb97128bdf7a0660326cd9cd02657127fa978bab8b5e", detector: det500m,
+                recognizer: "w600k_mbf.onnx", id: "insightface_w600k_mbf",
+                summary: "InsightFace SCRFD-500M + ArcFace MobileFaceNet (WebFace600K, 512-d) + genderage"),
         CatalogEntry(
             name: "opencv-yunet-sface", summary: "OpenCV zoo: YuNet 2022mar + SFace 2021dec (128-d)",
             licence: "YuNet: MIT; SFace: Apache-2.0", restricted: false,
