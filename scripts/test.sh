@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# The test command (README and CI): starts a private MariaDB server on 127.0.0.1 so the store
-# suite runs against both backends, runs `swift test`, and stops the server.
+# The test command (README and CI): starts private MariaDB and PostgreSQL servers on 127.0.0.1
+# so the store suite runs against every backend, runs `swift test`, and stops the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/find-swift.sh
 export LIKENESS_MARIADB_DIR="${LIKENESS_MARIADB_DIR:-$(mktemp -d /tmp/likeness-mariadb.XXXXXX)}"
-trap 'bash scripts/mariadb-test-server.sh stop' EXIT
+export LIKENESS_POSTGRES_DIR="${LIKENESS_POSTGRES_DIR:-$(mktemp -d -u /tmp/likeness-postgres.XXXXXX)}"
+trap 'bash scripts/mariadb-test-server.sh stop; bash scripts/postgres-test-server.sh stop' EXIT
 LIKENESS_TEST_MYSQL_URL="$(bash scripts/mariadb-test-server.sh start "${LIKENESS_MARIADB_PORT:-33306}")"
 export LIKENESS_TEST_MYSQL_URL
+LIKENESS_TEST_POSTGRES_URL="$(bash scripts/postgres-test-server.sh start "${LIKENESS_POSTGRES_PORT:-35432}")"
+export LIKENESS_TEST_POSTGRES_URL
 swift build --build-tests
 # The API against its own OpenAPI document (schemathesis), the console in a browser, then the
 # test suite.

@@ -26,8 +26,8 @@ enum Migrations {
                 """
                 CREATE TABLE faces (id \(d.autoIncrementKey), person_id BIGINT NOT NULL, recognizer \(d.varchar(64)) NOT NULL,
                   dimension INTEGER NOT NULL, embedding \(d.blob) NOT NULL,
-                  box_x DOUBLE NOT NULL, box_y DOUBLE NOT NULL, box_w DOUBLE NOT NULL, box_h DOUBLE NOT NULL,
-                  detection_score DOUBLE NOT NULL, quality DOUBLE NULL, crop \(d.blob) NULL,
+                  box_x \(d.double) NOT NULL, box_y \(d.double) NOT NULL, box_w \(d.double) NOT NULL, box_h \(d.double) NOT NULL,
+                  detection_score \(d.double) NOT NULL, quality \(d.double) NULL, crop \(d.blob) NULL,
                   image_sha256 \(d.varchar(64)) NOT NULL, created_at BIGINT NOT NULL,
                   FOREIGN KEY (person_id) REFERENCES people(id) ON DELETE CASCADE)\(opts)
                 """,

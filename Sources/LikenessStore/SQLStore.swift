@@ -24,6 +24,9 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
         case let .mysql(host, port, user, password, database):
             let options = MariaDBConnection.Options(host: host, port: port, user: user, password: password, database: database)
             pool = ConnectionPool(capacity: connections) { try MariaDBConnection(options) }
+        case let .postgres(host, port, user, password, database):
+            let options = PostgresConnection.Options(host: host, port: port, user: user, password: password, database: database)
+            pool = ConnectionPool(capacity: connections) { try PostgresConnection(options) }
         }
         try pool.withConnection { try Migrations.apply($0) }
     }
@@ -493,7 +496,7 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
     public func forEachEmbedding(recognizer: RecognizerID, _ body: (FaceID, [Float]) throws -> Void) throws -> Int64 {
         try pool.withConnection { c in
             // One read transaction: the position and the faces are the same snapshot.
-            try c.executeScript(c.dialect.kind == .sqlite ? "BEGIN" : "START TRANSACTION WITH CONSISTENT SNAPSHOT")
+            try c.executeScript(c.dialect.beginSnapshot)
             defer { try? c.executeScript("COMMIT") }
             let position = try c.query("SELECT position FROM change_log_head WHERE id = 1", []).first?[0].int ?? 0
             var after: Int64 = 0

@@ -5,16 +5,20 @@ import LikenessCore
 import Testing
 
 /// The stores the contract suite runs against: the in-memory fake the HTTP tests use, SQLite
-/// always, MariaDB when LIKENESS_TEST_MYSQL_URL names a server (CI starts one with
-/// scripts/mariadb-test-server.sh). One suite for all, so the fake cannot drift from the real
+/// always, MariaDB when LIKENESS_TEST_MYSQL_URL names a server and PostgreSQL when
+/// LIKENESS_TEST_POSTGRES_URL does (the test command starts both: scripts/mariadb-test-server.sh,
+/// scripts/postgres-test-server.sh). One suite for all, so the fake cannot drift from the real
 /// stores.
 enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case memory, sqlite, mysql
+    case memory, sqlite, mysql, postgres
 
     static let mysqlURL = ProcessInfo.processInfo.environment["LIKENESS_TEST_MYSQL_URL"]
+    static let postgresURL = ProcessInfo.processInfo.environment["LIKENESS_TEST_POSTGRES_URL"]
 
     /// The SQL databases.
-    static var available: [Backend] { mysqlURL == nil ? [.sqlite] : [.sqlite, .mysql] }
+    static var available: [Backend] {
+        [.sqlite] + (mysqlURL == nil ? [] : [.mysql]) + (postgresURL == nil ? [] : [.postgres])
+    }
     /// Every store of the contract: the fake too.
     static var all: [Backend] { [.memory] + available }
 
@@ -37,6 +41,13 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             let admin = try MariaDBConnection(.init(host: host, port: port, user: user, password: password, database: database))
             try admin.executeScript("CREATE DATABASE \(name) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
             return .mysql(host: host, port: port, user: user, password: password, database: name)
+        case .postgres:
+            guard case let .postgres(host, port, user, password, database) = try DatabaseURL(Self.postgresURL ?? "") else {
+                throw StoreError.invalid("LIKENESS_TEST_POSTGRES_URL is not a postgres:// URL")
+            }
+            let admin = try PostgresConnection(.init(host: host, port: port, user: user, password: password, database: database))
+            try admin.executeScript("CREATE DATABASE \(name)")
+            return .postgres(host: host, port: port, user: user, password: password, database: name)
         }
     }
 
@@ -48,5 +59,6 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CI"] != nil, "not in CI"))
     func ciRunsTheMariaDBSuite() {
         #expect(Backend.mysqlURL != nil, "CI must set LIKENESS_TEST_MYSQL_URL (see .ci/run)")
+        #expect(Backend.postgresURL != nil, "CI must set LIKENESS_TEST_POSTGRES_URL (see scripts/test.sh)")
     }
 }

@@ -28,10 +28,7 @@ import Testing
     func acknowledgedWritesSurviveSIGKILL(backend: Backend) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.writer.path), "build likeness-bench first")
         let url = try backend.freshURL()
-        let urlText: String = switch url {
-        case let .sqlite(path): "sqlite://\(path)"
-        case let .mysql(host, port, user, password, database): "mysql://\(user):\(password)@\(host):\(port)/\(database)"
-        }
+        let urlText = url.text
         let snapshot = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-crash-\(UUID().uuidString)").path
         defer { unlink(snapshot) }
         var acked: [FaceID: (classID: String, seed: Int)] = [:]
