@@ -12,6 +12,9 @@ public enum IndexKind: String, Sendable, CaseIterable, Equatable {
     /// Exact while a scan stays cheap, HNSW beyond (bench/index_bench.sh: a float32 scan reads
     /// memory at ~7 GB/s on these machines, so 64 M floats cost ~10 ms, about one embedding).
     case auto
+    /// Not in this process: pgvector's HNSW in the PostgreSQL database, shared by every server
+    /// on it (chosen at start-up, with a postgres:// database).
+    case pgvector
 
     /// Floats an exact scan may read per query before `auto` switches to HNSW.
     public static let autoScanBudget = 64 * 1024 * 1024
@@ -32,4 +35,7 @@ public enum IndexKind: String, Sendable, CaseIterable, Equatable {
         default: return nil
         }
     }
+
+    /// Whether the kind lives in the server's memory (every kind but pgvector).
+    public var inProcess: Bool { self != .pgvector }
 }

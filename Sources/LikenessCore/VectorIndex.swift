@@ -90,10 +90,14 @@ extension EmbeddingSource {
 /// A second rebuild asked for while one runs.
 public enum IndexRebuildError: Error, Sendable, Equatable, CustomStringConvertible {
     case alreadyRunning(IndexKind)
+    /// In-process kinds and pgvector are chosen at start-up, not switched between.
+    case notSwitchable(from: IndexKind, to: IndexKind)
 
     public var description: String {
         switch self {
         case let .alreadyRunning(kind): "an index rebuild (\(kind.rawValue)) is already running"
+        case let .notSwitchable(from, to):
+            "the index cannot switch from \(from.rawValue) to \(to.rawValue) while the server runs: pgvector is chosen at start-up (--index pgvector)"
         }
     }
 }

@@ -11,6 +11,8 @@ extension IndexKind {
         // IVF needs enough vectors to train its lists; below that it serves exactly.
         case .ivf: IndexConfiguration(approximate: "IVF{nlist},Flat", approximateAbove: 1000)
         case .auto: IndexConfiguration(approximate: "HNSW32", approximateAbove: max(1000, Self.autoScanBudget / max(1, dimension)))
+        // Served by the database (PGVectorIndex); an in-process index given it scans exactly.
+        case .pgvector: IndexConfiguration()
         }
     }
 }

@@ -98,7 +98,8 @@ public final class LiveIndex: @unchecked Sendable {
     /// Rebuilds from the database beside the serving index (the original's reset_index), with
     /// another kind if given; one rebuild at a time.
     public func rebuild(kind: IndexKind? = nil) throws {
-        let (target, base) = lock.withLock { (kind ?? setting, loader) }
+        let (target, base, current) = lock.withLock { (kind ?? setting, loader, setting) }
+        guard target.inProcess else { throw IndexRebuildError.notSwitchable(from: current, to: target) }
         try state.withLock { s in
             if let running = s.rebuilding { throw IndexRebuildError.alreadyRunning(running) }
             s.rebuilding = target

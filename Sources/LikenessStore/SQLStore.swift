@@ -13,8 +13,9 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
     static let usageLifetime = Duration.seconds(30)
     public let url: DatabaseURL
 
-    /// Opens (creating the SQLite file if needed) and migrates the database.
-    public init(url: DatabaseURL, connections: Int = 4) throws {
+    /// Opens (creating the SQLite file if needed) and migrates the database; a read-only store
+    /// (a streaming replica, which refuses writes) is not migrated.
+    public init(url: DatabaseURL, connections: Int = 4, readOnly: Bool = false) throws {
         self.url = url
         switch url {
         case let .sqlite(path):
@@ -28,7 +29,11 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
             let options = PostgresConnection.Options(host: host, port: port, user: user, password: password, database: database)
             pool = ConnectionPool(capacity: connections) { try PostgresConnection(options) }
         }
-        try pool.withConnection { try Migrations.apply($0) }
+        if readOnly {
+            _ = try pool.withConnection { c in try c.query("SELECT 1", []) }
+        } else {
+            try pool.withConnection { try Migrations.apply($0) }
+        }
     }
 
     public convenience init(_ url: String, connections: Int = 4) throws {

@@ -21,14 +21,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port ($PORT; default 8000).") var port: Int?
     @Option(help: "Data directory ($LIKENESS_DATA_DIR; default ./data).") var dataDir: String?
     @Option(help: "Model directory ($LIKENESS_MODEL_DIR; default <data>/models).") var modelDir: String?
-    @Option(help: "Database URL ($LIKENESS_DATABASE_URL; default sqlite://<data>/likeness.db).") var databaseURL: String?
+    @Option(help: "Database URL: sqlite://, mysql:// or postgres:// ($LIKENESS_DATABASE_URL; default sqlite://<data>/likeness.db).") var databaseURL: String?
+    @Option(help: "Comma-separated postgres:// URLs of streaming replicas for searches, with --index pgvector ($LIKENESS_DATABASE_REPLICA_URLS).")
+    var databaseReplicaUrls: String?
+    @Option(help: "HNSW candidates per search with --index pgvector ($LIKENESS_EF_SEARCH; default 100).") var efSearch: Int?
     @Option(help: "Largest upload in bytes ($MAX_FILE_SIZE; default 10485760).") var maxFileSize: Int?
     @Option(help: "Images analysed at once ($ASYNC_WORKERS; default: the number of cores).") var workers: Int?
     @Option(help: "Requests allowed to wait for a worker before 503 ($LIKENESS_QUEUE; default 16).") var queue: Int?
     @Option(help: "Most matches searched per face ($SEARCH_K; default 100).") var searchK: Int?
     @Option(help: "Let anyone register viewer accounts ($LIKENESS_OPEN_REGISTRATION; default false).") var openRegistration: Bool?
     @Option(help: "Seconds between index snapshots when the gallery changed (default 300).") var snapshotInterval: Int?
-    @Option(help: "Index kind: exact, exact-f16, exact-i8, hnsw, ivf or auto ($LIKENESS_INDEX / $FAISS_INDEX_TYPE, where IndexFlatIP means exact; default auto: exact until a scan would read 64 M floats, then HNSW).")
+    @Option(help: "Index kind: exact, exact-f16, exact-i8, hnsw, ivf or auto in this process, or pgvector in a postgres:// database, shared by every server on it ($LIKENESS_INDEX / $FAISS_INDEX_TYPE, where IndexFlatIP means exact; default auto: exact until a scan would read 64 M floats, then HNSW).")
     var index: String?
     @Option(help: "Faces the index may hold; enrolment past it is refused with 507 ($MAX_VECTORS; default no limit).") var maxVectors: Int?
     @Option(help: "Serve POST /api/bulk_vectors, which adds synthetic people for load tests ($LIKENESS_ALLOW_BULK_VECTORS; default false).")
@@ -81,6 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
     var flags: [String: String] {
         let given: [(String, String?)] = [
             ("host", host), ("port", port.map(String.init)), ("data_dir", dataDir), ("model_dir", modelDir), ("database_url", databaseURL),
+            ("database_replica_urls", databaseReplicaUrls), ("ef_search", efSearch.map(String.init)),
             ("max_file_size", maxFileSize.map(String.init)), ("workers", workers.map(String.init)), ("queue", queue.map(String.init)),
             ("search_k", searchK.map(String.init)), ("open_registration", openRegistration.map { String($0) }),
             ("snapshot_interval", snapshotInterval.map(String.init)), ("index", index), ("max_vectors", maxVectors.map(String.init)), ("allow_bulk_vectors", allowBulkVectors.map { String($0) }),
@@ -178,8 +182,20 @@ struct ServeCommand: AsyncParsableCommand {
         let redacted = try DatabaseURL(database).redacted
         logger.info("database \(redacted)")
         let limits = ImageLimits(maxBytes: server.maxUploadBytes, maxPixels: ImageLimits.standard.maxPixels)
-        let loader = ServingLoader(models: models, data: data, limits: limits, livenessThreshold: livenessThreshold, indexKind: indexKind,
+        var loader = ServingLoader(models: models, data: data, limits: limits, livenessThreshold: livenessThreshold, indexKind: indexKind,
                                    store: store, logger: logger)
+        loader.efSearch = try settings.int("ef_search", default: 100, range: 1...1000)
+        loader.replicas = try settings.list("database_replica_urls").map { replica in
+            let url = try DatabaseURL(replica)
+            guard case .postgres = url else {
+                throw ValidationError("\(Settings.names("database_replica_urls")): read replicas are postgres:// URLs")
+            }
+            logger.info("read replica \(url.redacted)")
+            return try SQLStore(url: url, connections: max(2, server.inferenceWorkers), readOnly: true)
+        }
+        if indexKind == .pgvector, case .postgres = try DatabaseURL(database) {} else if indexKind == .pgvector {
+            throw ValidationError("\(Settings.names("index")) = pgvector needs a postgres:// database (\(Settings.names("database_url")))")
+        }
         let installed = try await loader.choose(asked: settings.string("pack"))
         logger.info("model pack \(installed.pack.name): \(installed.droppingMissingExtras().pack.features.joined(separator: ", "))")
         for licence in installed.pack.restrictedLicences { logger.warning("model licence: \(licence)") }
@@ -201,7 +217,7 @@ struct ServeCommand: AsyncParsableCommand {
                                          services: ServerServices(serving: serving, gallery: store, accounts: store, metrics: registry,
                                                                   migration: MigrationSupport(store: store, loadPack: { name in
                                                                       try FacePipeline.load(try PackRegistry(modelDirectory: models).resolve(name), limits: limits)
-                                                                  }, loadServing: { name in try loader.load(named: name) })),
+                                                                  }, loadServing: { [loader] name in try loader.load(named: name) })),
                                          logger: logger)
         let interval = try settings.int("snapshot_interval", default: 300, range: 1...86400)
         let snapshots = SnapshotService(serving: serving, interval: .seconds(interval), logger: logger)

@@ -16,15 +16,22 @@ struct ServingLoader: Sendable {
     let livenessThreshold: Double?
     let indexKind: IndexKind
     let store: SQLStore
+    /// Read replicas, for the pgvector index's searches.
+    var replicas: [SQLStore] = []
+    /// HNSW candidates per search, for the pgvector index.
+    var efSearch = 100
     let logger: Logger
 
     func load(_ installed: InstalledPack) throws -> ServingModel.Current {
         let pipeline = try FacePipeline.load(installed, limits: limits, livenessThreshold: livenessThreshold)
         let recognizer = pipeline.recognizer
-        let index = try LiveIndex(
-            loader: IndexLoader(recognizer: recognizer.id, dimension: recognizer.dimension,
-                                snapshotPath: "\(data)/index-\(recognizer.id.rawValue).snapshot", logger: logger),
-            kind: indexKind, source: store)
+        let index: any GalleryIndex = indexKind.inProcess
+            ? try LiveIndex(
+                loader: IndexLoader(recognizer: recognizer.id, dimension: recognizer.dimension,
+                                    snapshotPath: "\(data)/index-\(recognizer.id.rawValue).snapshot", logger: logger),
+                kind: indexKind, source: store)
+            : try PGVectorIndex(store: store, recognizer: recognizer.id, dimension: recognizer.dimension, efSearch: efSearch,
+                                replicas: replicas)
         logger.info("index ready", metadata: ["pack": "\(installed.pack.name)", "faces": "\(index.count)", "kind": "\(index.kind)",
                                               "position": "\(index.position)"])
         let files = installed.pack.files.map {

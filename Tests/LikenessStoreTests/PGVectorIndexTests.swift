@@ -1,0 +1,82 @@
+import Foundation
+import LikenessCore
+@testable import LikenessStore
+import Testing
+
+/// The pgvector index on the test command's PostgreSQL: the vectors the database derives from
+/// the stored bytes are the stored floats exactly, searches agree with brute force, and two
+/// indexes on one database (two servers) see every acknowledged write of the other at once.
+@Suite(.enabled(if: Backend.postgresURL != nil, "LIKENESS_TEST_POSTGRES_URL not set"))
+struct PGVectorIndexTests {
+    let r = RecognizerID("r")
+
+    @Test func theDatabaseVectorIsTheStoredFloatsBitForBit() async throws {
+        let store = try Backend.postgres.makeStore()
+        _ = try await store.createPerson(classID: "A", name: "A", info: "")
+        // Signs, tiny (subnormal) and large magnitudes, exact powers of two, zero.
+        let raw: [Float] = [0.5, -0.25, 1e-40, -3.4e-39, 0, 0.1, -0.7071068, 2e-8]
+        let face = NewFace(embedding: Embedding(recognizer: r, normalized: raw), box: BoundingBox(x: 0, y: 0, width: 1, height: 1),
+                           detectionScore: 1, imageSHA256: "")
+        let id = try await store.addFace(face, classID: "A").id
+        let index = try PGVectorIndex(store: store, recognizer: r, dimension: 8)
+        let text = try store.pool.withConnection { c in
+            try c.query("SELECT vec::text FROM faces WHERE id = ?", [.int(id)]).first?[0].text
+        }
+        let parsed = try #require(text).trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Float(String($0)) }
+        #expect(parsed.map(\.bitPattern) == raw.map(\.bitPattern), "\(text ?? "")")
+        #expect(index.count == 1)
+    }
+
+    @Test func searchesAgreeWithBruteForceAndFollowEveryWrite() async throws {
+        let store = try Backend.postgres.makeStore()
+        let people = (0..<20).map { "P\($0)" }
+        for p in people { _ = try await store.createPerson(classID: p, name: p, info: "") }
+        var vectors: [FaceID: [Float]] = [:]
+        for n in 0..<300 {
+            let id = try await store.addFace(newFace(n, d: 16), classID: people[n % 20]).id
+            vectors[id] = unitVector(n, 16)
+        }
+        // Faces of another recognizer are not this index's.
+        _ = try await store.addFace(newFace(999, d: 16, recognizer: RecognizerID("other")), classID: "P0")
+        let index = try PGVectorIndex(store: store, recognizer: r, dimension: 16, efSearch: 200)
+        let other = try PGVectorIndex(store: store, recognizer: r, dimension: 16)  // a second server
+        #expect(index.count == 300)
+
+        var recalled = 0
+        for q in 0..<20 {
+            let query = unitVector(10_000 + q, 16)
+            let exact = vectors.map { id, v in (id, zip(v, query).reduce(Float(0)) { $0 + $1.0 * $1.1 }) }
+                .sorted { $0.1 > $1.1 }.prefix(10)
+            let hits = try index.search(query, k: 10, minScore: -1)
+            #expect(hits.count == 10)
+            recalled += Set(hits.map(\.id)).intersection(exact.map(\.0)).count
+            for hit in hits { #expect(abs(hit.score - (exact.first { $0.0 == hit.id }?.1 ?? hit.score)) < 1e-5) }
+            #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score })
+        }
+        #expect(recalled >= 190, "recall@10 \(Double(recalled) / 200)")
+
+        // A face enrolled (acknowledged) through one server is found through the other at once,
+        // without a catch-up; replaced and deleted faces follow as fast.
+        let fresh = try await store.addFace(newFace(5000, d: 16), classID: "P3").id
+        #expect(try other.search(unitVector(5000, 16), k: 1, minScore: 0.99).first?.id == fresh)
+        _ = try await store.replaceFace(id: fresh, with: newFace(6000, d: 16))
+        #expect(try other.search(unitVector(6000, 16), k: 1, minScore: 0.99).first?.id == fresh)
+        #expect(try other.search(unitVector(5000, 16), k: 1, minScore: 0.99).isEmpty)
+        try await store.deleteFace(id: fresh)
+        #expect(try other.search(unitVector(6000, 16), k: 1, minScore: 0.99).isEmpty)
+        #expect(try other.catchUp() > 0 && other.count == 300)
+
+        // minScore filters; a vector of the wrong size is an error, not a crash.
+        #expect(try index.search(unitVector(7, 16), k: 50, minScore: 0.999).map(\.id) == [vectors.first { $0.value == unitVector(7, 16) }!.key])
+        #expect(throws: StoreError.self) { try index.search([1, 0], k: 1, minScore: 0) }
+        // The kind is chosen at start-up.
+        #expect(throws: IndexRebuildError.self) { try index.rebuild(kind: .exact) }
+        try index.rebuild(kind: nil)
+        #expect(index.count == 300)
+    }
+
+    @Test func pgvectorNeedsPostgreSQL() throws {
+        let sqlite = try Backend.sqlite.makeStore()
+        #expect(throws: StoreError.self) { try PGVectorIndex(store: sqlite, recognizer: r, dimension: 8) }
+    }
+}
