@@ -21,8 +21,8 @@ public final class PGVectorIndex: GalleryIndex, @unchecked Sendable {
     private let replicas: [SQLStore]
     private let rotation = Atomic<Int>(0)
     /// The count and change-log position, read again at each `catchUp` (after every write of
-    /// this server, and every few seconds by the maintenance service): a COUNT over a million
-    /// rows is too slow to run per search.
+    /// this server, and every second by the server's maintenance service): a COUNT over a
+    /// million rows is too slow to run per search. Searches themselves always see every write.
     private let cached = Mutex((count: 0, position: Int64(0)))
 
     /// Prepares the database (once per database, under an advisory lock: several servers may

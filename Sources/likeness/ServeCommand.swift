@@ -221,7 +221,10 @@ struct ServeCommand: AsyncParsableCommand {
                                          logger: logger)
         let interval = try settings.int("snapshot_interval", default: 300, range: 1...86400)
         let snapshots = SnapshotService(serving: serving, interval: .seconds(interval), logger: logger)
-        let maintenance = IndexMaintenanceService(serving: serving, logger: logger)
+        // The pgvector index has nothing to catch up but its count and position, which other
+        // servers change: read them every second rather than every five.
+        let maintenance = IndexMaintenanceService(serving: serving, catchUpInterval: indexKind.inProcess ? .seconds(5) : .seconds(1),
+                                                  logger: logger)
         let retention = OriginalRetentionService(gallery: store, retention: server.originalRetention, logger: logger)
         // Shut down in reverse order: the HTTP server stops accepting and finishes its requests,
         // then the last snapshot is written; the store closes when the command returns.
