@@ -3,7 +3,8 @@
 # on 127.0.0.1 only, a user and a database for the tests, pgvector enabled where installed
 # (scripts/setup.sh builds it). Prints the URL to use.
 #   scripts/postgres-test-server.sh start [PORT]   ->  postgres://likeness:likeness@127.0.0.1:PORT/likeness_test
-#   scripts/postgres-test-server.sh stop
+#   scripts/postgres-test-server.sh replica [PORT] -> a streaming standby of it, read-only: its URL
+#   scripts/postgres-test-server.sh stop           (both)
 set -euo pipefail
 state="${LIKENESS_POSTGRES_DIR:-/tmp/likeness-postgres}"
 port="${2:-35432}"
@@ -31,8 +32,11 @@ start)
       exit 1
     }
   psql() { as_pg "$bin/psql" -h "$state" -p "$port" -U postgres -v ON_ERROR_STOP=1 -q "$@"; }
-  psql -d postgres -c "CREATE ROLE likeness LOGIN PASSWORD 'likeness' CREATEDB" \
-       -c "CREATE DATABASE likeness_test OWNER likeness" >/dev/null
+  psql -d postgres -c "CREATE ROLE likeness LOGIN PASSWORD 'likeness' CREATEDB" >/dev/null
+  # The tests pause a replica's replay; privileges on functions are per database, and the
+  # tests' databases are copies of template1.
+  psql -d template1 -c "GRANT EXECUTE ON FUNCTION pg_wal_replay_pause(), pg_wal_replay_resume() TO likeness" >/dev/null
+  psql -d postgres -c "CREATE DATABASE likeness_test OWNER likeness" >/dev/null
   # pgvector in template1, so every database the tests create has it.
   if [ -f "$(as_pg "$bin/pg_config" --sharedir)/extension/vector.control" ]; then
     psql -d template1 -c "CREATE EXTENSION IF NOT EXISTS vector" >/dev/null
@@ -41,7 +45,31 @@ start)
   echo "$port" > "$state/port"
   url "$port"
   ;;
+replica)
+  rport="${2:-35433}"
+  [ -f "$state/port" ] || { echo "postgres-test-server: start the primary first" >&2; exit 1; }
+  if [ -f "$state/replica-port" ] && as_pg "$bin/pg_ctl" -D "$state/replica" status >/dev/null 2>&1; then
+    url "$(cat "$state/replica-port")"; exit 0
+  fi
+  rm -rf "$state/replica"
+  # A base backup with the standby settings written (-R), streaming from the primary.
+  as_pg "$bin/pg_basebackup" -h "$state" -p "$(cat "$state/port")" -U postgres -D "$state/replica" -R -X stream \
+    >"$state/basebackup.log" 2>&1
+  chmod 700 "$state/replica"
+  as_pg "$bin/pg_ctl" -D "$state/replica" -l "$state/replica.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $rport -k $state -c hot_standby=on -c max_connections=200" \
+    start </dev/null >/dev/null 2>&1 || {
+      echo "postgres-test-server: the replica did not start on 127.0.0.1:$rport; the end of its log:" >&2
+      tail -n 5 "$state/replica.log" >&2 || true
+      exit 1
+    }
+  echo "$rport" > "$state/replica-port"
+  url "$rport"
+  ;;
 stop)
+  if [ -d "$state/replica" ]; then
+    as_pg "$bin/pg_ctl" -D "$state/replica" -m fast -w stop >/dev/null 2>&1 || true
+  fi
   if [ -d "$state/data" ]; then
     as_pg "$bin/pg_ctl" -D "$state/data" -m fast -w stop >/dev/null 2>&1 || true
   fi

@@ -11,6 +11,8 @@ LIKENESS_TEST_MYSQL_URL="$(bash scripts/mariadb-test-server.sh start "${LIKENESS
 export LIKENESS_TEST_MYSQL_URL
 LIKENESS_TEST_POSTGRES_URL="$(bash scripts/postgres-test-server.sh start "${LIKENESS_POSTGRES_PORT:-35432}")"
 export LIKENESS_TEST_POSTGRES_URL
+LIKENESS_TEST_POSTGRES_REPLICA_URL="$(bash scripts/postgres-test-server.sh replica "${LIKENESS_POSTGRES_REPLICA_PORT:-35433}")"
+export LIKENESS_TEST_POSTGRES_REPLICA_URL
 swift build --build-tests
 # The API against its own OpenAPI document (schemathesis), the console in a browser, then the
 # test suite.

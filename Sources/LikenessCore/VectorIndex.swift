@@ -141,6 +141,9 @@ public protocol GalleryIndex: Sendable {
     var kind: String { get }
     var details: IndexDetails { get }
     func search(_ vector: [Float], k: Int, minScore: Float) throws -> [SearchHit]
+    /// A search that reflects the database at least up to change-log position `atLeast` (the
+    /// caller's own writes); nil: as the index is.
+    func search(_ vector: [Float], k: Int, minScore: Float, atLeast: Int64?) throws -> [SearchHit]
     /// Applies the database's changes the index has not seen yet; answers how many.
     @discardableResult func catchUp() throws -> Int
     /// Rebuilds from the database beside the serving index, which answers until the new one
@@ -159,4 +162,10 @@ public protocol GalleryIndex: Sendable {
 
 extension GalleryIndex {
     public func reserveCapacity(_ count: Int) {}
+
+    /// An index that follows the change log catches up first when it is behind the caller.
+    public func search(_ vector: [Float], k: Int, minScore: Float, atLeast: Int64?) throws -> [SearchHit] {
+        if let atLeast, position < atLeast { try catchUp() }
+        return try search(vector, k: k, minScore: minScore)
+    }
 }

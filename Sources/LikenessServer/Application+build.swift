@@ -87,6 +87,8 @@ func buildRouter(configuration: ServerConfiguration, services: ServerServices, e
     router.add(middleware: UploadShareMiddleware(clients: ClientLimiter(perClient: configuration.effectivePerClientInference)))
     router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
     router.add(middleware: BearerAuthenticator(accounts: accounts))
+    // After authentication: the floor is per account.
+    router.add(middleware: ReadYourWritesMiddleware())
     let api = router.group("api"), v1 = router.group("v1")
     SystemController(accounts: accounts, gallery: gallery, executors: executors, serving: services.serving, migration: migration)
         .addRoutes(to: router.group(), v1: v1)

@@ -1,8 +1,12 @@
 import HTTPTypes
 
-/// Response headers the console sends that swift-http-types does not name.
+/// Headers that swift-http-types does not name: the console's, and read-your-writes'.
 extension HTTPField.Name {
-    // Both are valid tokens, so the failable initialiser cannot fail here.
+    // All are valid tokens, so the failable initialiser cannot fail here.
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
     static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
+    /// The change-log position a write reached.
+    static let likenessPosition = HTTPField.Name("Likeness-Position")!
+    /// The position a client's reads must reflect (its own last write, through any server).
+    static let likenessMinPosition = HTTPField.Name("Likeness-Min-Position")!
 }

@@ -290,9 +290,12 @@ public struct GalleryService: Sendable {
     /// request is cancelled meanwhile (a timeout): the write is committed, so the index must
     /// follow it now rather than at the next write.
     func catchUp() async throws {
-        try await Task { [executors, index] in
+        let index = self.index
+        try await Task { [executors] in
             _ = try await executors.index.run { try index.catchUp() }
         }.value
+        // The position this request's write reached: its caller's later reads must reflect it.
+        ReadConsistency.writes?.record(index.position)
     }
 
     private func newFace(_ face: AnalyzedFace, _ embedding: Embedding, _ image: [UInt8]) throws -> NewFace {

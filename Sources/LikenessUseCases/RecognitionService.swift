@@ -155,6 +155,7 @@ public struct RecognitionService: Sendable {
             throw DomainError.switching("the server switched to \(index.recognizer.rawValue) while this image was analysed; send it again")
         }
         let vector = embedding.vector
+        let floor = ReadConsistency.floor
         var candidates: [Candidate] = []
         var seenPeople = Set<Int64>()
         var seenFaces = Set<FaceID>()
@@ -170,7 +171,7 @@ public struct RecognitionService: Sendable {
             let depth = wanted
             var clock = Stopwatch()
             let all = try await executors.index.run { [index] in
-                try index.search(vector, k: depth, minScore: wantNearest ? -.greatestFiniteMagnitude : threshold)
+                try index.search(vector, k: depth, minScore: wantNearest ? -.greatestFiniteMagnitude : threshold, atLeast: floor)
             }
             StageMetrics.shared.record("search", milliseconds: clock.lap())
             if best == nil { best = all.first }

@@ -59,4 +59,60 @@ import Testing
                                                     "-d", #"{"kind": "hnsw"}"#, baseA + "/v1/index/optimize"])
         #expect(optimize.status == 409, "\(optimize)")
     }
+
+    static let replicaURL = ProcessInfo.processInfo.environment["LIKENESS_TEST_POSTGRES_REPLICA_URL"]
+
+    /// Searches go to a streaming replica; with its replay paused, the account that enrolled
+    /// still finds its face (on the server it wrote through, and on another one when it sends
+    /// back the position it was given), while a search without that position is answered by
+    /// the lagging replica.
+    @Test(.enabled(if: postgresURL != nil && replicaURL != nil && EnrollCommandTests.available,
+                   "needs LIKENESS_TEST_POSTGRES_URL, LIKENESS_TEST_POSTGRES_REPLICA_URL and ../shared/faces"))
+    func aLaggingReplicaKeepsEachClientsOwnWrites() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: StartupTests.likeness.path), "build the likeness executable first")
+        let database = try Self.freshDatabase()
+        guard case let .postgres(_, _, user, password, name) = try DatabaseURL(database),
+              case let .postgres(host, port, _, _, _) = try DatabaseURL(Self.replicaURL ?? "") else { return }
+        let replica = DatabaseURL.postgres(host: host, port: port, user: user, password: password, database: name)
+        var control: PostgresConnection?
+        for _ in 0..<100 where control == nil {
+            control = try? PostgresConnection(.init(host: host, port: port, user: user, password: password, database: name))
+            if control == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let standby = try #require(control)
+        let dirs = (0..<2).map { _ in FileManager.default.temporaryDirectory.appendingPathComponent("likeness-ryw-\(UUID().uuidString)").path }
+        for dir in dirs { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        defer { for dir in dirs { try? FileManager.default.removeItem(atPath: dir) } }
+        let shared = ["--database-url", database, "--index", "pgvector", "--database-replica-urls", replica.text]
+        let port0 = Int.random(in: 25000...29000)
+        let (a, baseA, tokenA) = try await EnrollCommandTests.serveWithAdmin(data: dirs[0], port: port0, shared)
+        defer { a.terminate(); a.waitUntilExit() }
+        let (b, baseB, tokenB) = try await EnrollCommandTests.serveWithAdmin(data: dirs[1], port: port0 + 1, shared)
+        defer { b.terminate(); b.waitUntilExit() }
+
+        _ = try standby.query("SELECT pg_wal_replay_pause()", [])
+        defer { _ = try? standby.query("SELECT pg_wal_replay_resume()", []) }
+        let train = EnrollCommandTests.faces.appendingPathComponent("face_recognition/knn_examples/train/obama/obama.jpg").path
+        let probe = EnrollCommandTests.faces.appendingPathComponent("face_recognition/knn_examples/test/obama_and_biden.jpg").path
+        let enrolled = try ObservabilityTests.curl(["-H", "Authorization: Bearer \(tokenA)", "-F", "file=@\(train)", "-F", "class_id=obama",
+                                                    "-F", "name=obama", baseA + "/api/add_embedding"])
+        #expect(enrolled.status == 201, "\(enrolled)")
+        let position = try #require(enrolled.headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("likeness-position:") }
+            .flatMap { Int64($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") }, "\(enrolled.headers)")
+        func finds(_ base: String, _ token: String, _ extra: [String] = []) throws -> Bool {
+            let answer = try ObservabilityTests.curl(["-H", "Authorization: Bearer \(token)"] + extra + ["-F", "file=@\(probe)", base + "/v1/identify"])
+            return answer.status == 200 && answer.body.contains("\"obama\"")
+        }
+        #expect(try finds(baseA, tokenA), "the writer's own server lost its write")
+        #expect(try !finds(baseB, tokenB), "the replica was not behind, so nothing was shown")
+        #expect(try finds(baseB, tokenB, ["-H", "Likeness-Min-Position: \(position)"]), "the position sent back was not honoured")
+
+        _ = try standby.query("SELECT pg_wal_replay_resume()", [])
+        var caughtUp = false
+        for _ in 0..<100 where !caughtUp {
+            caughtUp = try finds(baseB, tokenB)
+            if !caughtUp { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(caughtUp)
+    }
 }

@@ -79,4 +79,44 @@ struct PGVectorIndexTests {
         let sqlite = try Backend.sqlite.makeStore()
         #expect(throws: StoreError.self) { try PGVectorIndex(store: sqlite, recognizer: r, dimension: 8) }
     }
+
+    static let replicaURL = ProcessInfo.processInfo.environment["LIKENESS_TEST_POSTGRES_REPLICA_URL"]
+
+    /// A streaming replica whose replay is paused: searches that need the caller's write go to
+    /// the primary, and the replica answers again once it has replayed that far.
+    @Test(.enabled(if: replicaURL != nil, "LIKENESS_TEST_POSTGRES_REPLICA_URL not set"))
+    func aLaggingReplicaDoesNotLoseAReadYourWritesAnswer() async throws {
+        let url = try Backend.postgres.freshURL()
+        let store = try SQLStore(url: url)
+        guard case let .postgres(_, _, user, password, database) = url,
+              case let .postgres(host, port, _, _, _) = try DatabaseURL(Self.replicaURL ?? "") else { return }
+        let replicaURL = DatabaseURL.postgres(host: host, port: port, user: user, password: password, database: database)
+        // The new database reaches the replica by streaming.
+        var replicaStore: SQLStore?
+        for _ in 0..<100 where replicaStore == nil {
+            replicaStore = try? SQLStore(url: replicaURL, connections: 2, readOnly: true)
+            if replicaStore == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let replica = try #require(replicaStore)
+        _ = try await store.createPerson(classID: "A", name: "A", info: "")
+        _ = try await store.addFace(newFace(1, d: 16), classID: "A")
+        let index = try PGVectorIndex(store: store, recognizer: r, dimension: 16, replicas: [replica])
+        func replicaPosition() throws -> Int64 { try replica.pool.withConnection { try PGVectorIndex.position($0) } }
+        for _ in 0..<100 where try replicaPosition() < store.currentPosition() { try await Task.sleep(for: .milliseconds(50)) }
+
+        try replica.pool.withConnection { c in _ = try c.query("SELECT pg_wal_replay_pause()", []) }
+        defer { try? replica.pool.withConnection { c in _ = try c.query("SELECT pg_wal_replay_resume()", []) } }
+        let written = try await store.addFace(newFace(2, d: 16), classID: "A").id
+        let position = try store.currentPosition()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try replicaPosition() < position, "the replica was not behind")
+        // Without a floor the replica answers, without the face; with the writer's floor, the
+        // primary answers, with it.
+        #expect(try index.search(unitVector(2, 16), k: 1, minScore: 0.99, atLeast: nil).isEmpty)
+        #expect(try index.search(unitVector(2, 16), k: 1, minScore: 0.99, atLeast: position).first?.id == written)
+
+        try replica.pool.withConnection { c in _ = try c.query("SELECT pg_wal_replay_resume()", []) }
+        for _ in 0..<100 where try replicaPosition() < position { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(try index.search(unitVector(2, 16), k: 1, minScore: 0.99, atLeast: nil).first?.id == written)
+    }
 }
