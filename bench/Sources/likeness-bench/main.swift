@@ -4,6 +4,7 @@
 //   likeness-bench index OUTDIR SIZES DIMS [FLAGS]   vector index figures (see bench/index_bench.sh)
 //   likeness-bench crash-writer DBURL SNAPSHOT N     concurrent enrollment until killed (crash tests)
 //   likeness-bench store DBURL FACES                 enrollment writes/s and start-up time
+//   likeness-bench pgvector PGURL FACES DIM          pgvector HNSW against the in-process scans (bench/pgvector_bench.sh)
 //   likeness-bench vision-check PACK|- IMAGES...     every feature on each image, for valgrind
 //   likeness-bench throughput PACK|- THREADS ROUNDS IMAGES...   images/s with THREADS sharing one pipeline
 import Foundation
@@ -26,6 +27,8 @@ case "throughput" where args.count >= 6:
                    images: Array(args.dropFirst(5)))
 case "shim-check":
     try shimCheck()
+case "pgvector" where args.count >= 5:
+    try await pgvectorBench(url: args[2], n: Int(args[3]) ?? 100_000, d: Int(args[4]) ?? 128)
 case "store" where args.count >= 4:
     try await storeBench(url: args[2], faces: Int(args[3]) ?? 100_000)
 default:
