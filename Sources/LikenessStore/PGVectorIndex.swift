@@ -39,6 +39,9 @@ public final class PGVectorIndex: GalleryIndex, @unchecked Sendable {
         self.replicas = replicas
         try store.pool.withConnection { c in
             try c.transaction {
+                // Deriving the vectors of a large gallery and building its graph take minutes,
+                // not the 30 s a query may.
+                try c.executeScript("SET LOCAL statement_timeout = 0")
                 try c.executeScript("SELECT pg_advisory_xact_lock(7215001)")
                 try Self.prepare(c)
                 try c.executeScript("""
@@ -162,7 +165,12 @@ public final class PGVectorIndex: GalleryIndex, @unchecked Sendable {
     /// REINDEX of the recognizer's HNSW index (concurrently: searches go on meanwhile).
     public func rebuild(kind: IndexKind?) throws {
         if let kind, kind != .pgvector { throw IndexRebuildError.notSwitchable(from: .pgvector, to: kind) }
-        try store.pool.withConnection { c in try c.executeScript("REINDEX INDEX CONCURRENTLY \(indexName)") }
+        try store.pool.withConnection { c in
+            // Not in a transaction (CONCURRENTLY cannot be), and longer than a query may take.
+            try c.executeScript("SET statement_timeout = 0")
+            defer { try? c.executeScript("SET statement_timeout = '30s'") }
+            try c.executeScript("REINDEX INDEX CONCURRENTLY \(indexName)")
+        }
         _ = try catchUp()
     }
 
