@@ -52,6 +52,21 @@ if [ ! -x "$PIP_VENV/bin/pip" ] || ! "$PIP_VENV/bin/pip" --version >/dev/null 2>
 fi
 pip_() { "$PIP_VENV/bin/pip" "$@"; }
 
+# apt-get against Debian 13 (trixie), for one download only: a source list of its own under DIR,
+# from the mirror this machine uses; never used to install. Sets trixie_opts for apt-get.
+#   trixie_apt DIR deb|deb-src
+trixie_apt() {
+  mkdir -p "$1/parts" "$1/lists/partial" "$1/cache/archives/partial"
+  local mirror
+  mirror="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
+  [ -n "$mirror" ] || mirror="$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)"
+  printf 'Types: %s\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$2" "$mirror" \
+    > "$1/parts/trixie.sources"
+  trixie_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$1/parts" -o "Dir::State::Lists=$1/lists"
+               -o "Dir::Cache=$1/cache" -o "APT::Sandbox::User=root")
+  apt-get -qq "${trixie_opts[@]}" update >/dev/null
+}
+
 # ONNX Runtime: the library from PyPI's onnxruntime wheel (manylinux, runs on Debian 12), and its
 # C API header from Debian 13's libonnxruntime-dev, downloaded only (never installed: its library
 # needs Debian 13's libc). Both pinned by sha256; both under third_party/onnxruntime (git-ignored).
@@ -73,19 +88,11 @@ if [ ! -s "$ORT_DIR/lib/libonnxruntime.so.$ORT_VERSION" ] || [ ! -e "$ORT_DIR/li
   # The linker wants the plain name; the loader the soname.
   ln -sf "libonnxruntime.so.$ORT_VERSION" "$ORT_DIR/lib/libonnxruntime.so"
   ln -sf "libonnxruntime.so.$ORT_VERSION" "$ORT_DIR/lib/libonnxruntime.so.1"
-  # The header: a trixie source list used for this one download, from the mirror this machine uses.
-  apt_dir="$ort_tmp/apt"
-  mkdir -p "$apt_dir/parts" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-  mirror="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
-  [ -n "$mirror" ] || mirror="$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)"
-  printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" \
-    > "$apt_dir/parts/trixie.sources"
-  apt_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$apt_dir/parts" -o "Dir::State::Lists=$apt_dir/lists"
-            -o "Dir::Cache=$apt_dir/cache" -o "APT::Sandbox::User=root")
-  apt-get -qq "${apt_opts[@]}" update >/dev/null
-  (cd "$ort_tmp" && apt-get -qq "${apt_opts[@]}" download "libonnxruntime-dev=$ORT_DEB_VERSION" >/dev/null 2>&1) \
+  # The header, downloaded from trixie.
+  trixie_apt "$ort_tmp/apt" deb
+  (cd "$ort_tmp" && apt-get -qq "${trixie_opts[@]}" download "libonnxruntime-dev=$ORT_DEB_VERSION" >/dev/null 2>&1) \
     || (cd "$ort_tmp" && echo "setup: libonnxruntime-dev $ORT_DEB_VERSION is gone from trixie; taking its current version" >&2 \
-        && apt-get -qq "${apt_opts[@]}" download libonnxruntime-dev >/dev/null)
+        && apt-get -qq "${trixie_opts[@]}" download libonnxruntime-dev >/dev/null)
   deb="$(ls "$ort_tmp"/libonnxruntime-dev_*.deb)"
   if [ "$(basename "$deb")" = "libonnxruntime-dev_${ORT_DEB_VERSION}_amd64.deb" ]; then
     echo "$ORT_DEB_SHA256  $deb" | sha256sum -c --quiet - || { echo "setup: libonnxruntime-dev checksum mismatch" >&2; exit 1; }
@@ -106,16 +113,9 @@ PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 if [ "$WITH_POSTGRES" = 1 ] && [ ! -f "$("$PG_CONFIG" --sharedir)/extension/vector--$PGVECTOR_VERSION.sql" ]; then
   echo "setup: building pgvector $PGVECTOR_VERSION for PostgreSQL 15"
   pgv_tmp="$(mktemp -d)"
-  mkdir -p "$pgv_tmp/apt/parts" "$pgv_tmp/apt/lists/partial" "$pgv_tmp/apt/cache/archives/partial"
-  mirror="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
-  [ -n "$mirror" ] || mirror="$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)"
-  printf 'Types: deb-src\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" \
-    > "$pgv_tmp/apt/parts/trixie-src.sources"
-  pgv_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$pgv_tmp/apt/parts" -o "Dir::State::Lists=$pgv_tmp/apt/lists"
-            -o "Dir::Cache=$pgv_tmp/apt/cache" -o "APT::Sandbox::User=root")
-  apt-get -qq "${pgv_opts[@]}" update >/dev/null
-  (cd "$pgv_tmp" && apt-get -qq "${pgv_opts[@]}" --download-only source "pgvector=$PGVECTOR_VERSION-1" >/dev/null 2>&1) \
-    || (cd "$pgv_tmp" && apt-get -qq "${pgv_opts[@]}" --download-only source pgvector >/dev/null)
+  trixie_apt "$pgv_tmp/apt" deb-src
+  (cd "$pgv_tmp" && apt-get -qq "${trixie_opts[@]}" --download-only source "pgvector=$PGVECTOR_VERSION-1" >/dev/null 2>&1) \
+    || (cd "$pgv_tmp" && apt-get -qq "${trixie_opts[@]}" --download-only source pgvector >/dev/null)
   orig="$(ls "$pgv_tmp"/pgvector_*.orig.tar.* | head -n1)"
   if [ "$(basename "$orig")" = "pgvector_$PGVECTOR_VERSION.orig.tar.gz" ]; then
     echo "$PGVECTOR_SHA256  $orig" | sha256sum -c --quiet - || { echo "setup: pgvector source checksum mismatch" >&2; exit 1; }
