@@ -78,7 +78,7 @@ void lort_session_free(lort_session *s) {
 }
 
 /* From a file (path) or from memory (data, length): the rest is the same. */
-static int session_create(const char *path, const void *data, size_t length, int intra_op_threads, lort_session **out,
+static int session_create(const char *path, const void *data, size_t length, int intra_op_threads, int spin, lort_session **out,
                           char *err, size_t errlen) {
     if ((path == NULL && (data == NULL || length == 0)) || out == NULL) {
         set_error(err, errlen, "invalid session arguments");
@@ -98,9 +98,13 @@ static int session_create(const char *path, const void *data, size_t length, int
     rc = check(api->CreateSessionOptions(&options), err, errlen);
     if (rc == LORT_OK) rc = check(api->SetIntraOpNumThreads(options, intra_op_threads > 0 ? intra_op_threads : 1), err, errlen);
     if (rc == LORT_OK) rc = check(api->SetInterOpNumThreads(options, 1), err, errlen);
-    /* Idle intra-op threads sleep instead of spinning: on a small machine a spinning pool
-     * steals the core the other request needs. */
-    if (rc == LORT_OK) rc = check(api->AddSessionConfigEntry(options, "session.intra_op.allow_spinning", "0"), err, errlen);
+    /* Idle intra-op threads sleep by default: on a small machine a spinning pool steals the core
+     * the other request needs. With spin (LIKENESS_ORT_SPIN=1, for mostly lone requests) they spin
+     * between operators while a run lasts (a futex wake-up per operator costs more than these
+     * small models' operators take: bench/ort_threads.py) and stop when it ends. */
+    if (rc == LORT_OK)
+        rc = check(api->AddSessionConfigEntry(options, "session.intra_op.allow_spinning", spin ? "1" : "0"), err, errlen);
+    if (rc == LORT_OK && spin) rc = check(api->AddSessionConfigEntry(options, "session.force_spinning_stop", "1"), err, errlen);
     if (rc == LORT_OK) rc = check(api->SetSessionGraphOptimizationLevel(options, ORT_ENABLE_ALL), err, errlen);
     if (rc == LORT_OK) {
         rc = path != NULL ? check(api->CreateSession(env, path, options, &s->session), err, errlen)
@@ -153,17 +157,17 @@ static int session_create(const char *path, const void *data, size_t length, int
     return LORT_OK;
 }
 
-int lort_session_create(const char *path, int intra_op_threads, lort_session **out, char *err, size_t errlen) {
+int lort_session_create(const char *path, int intra_op_threads, int spin, lort_session **out, char *err, size_t errlen) {
     if (path == NULL) {
         set_error(err, errlen, "invalid session arguments");
         return LORT_ERR_ARGUMENT;
     }
-    return session_create(path, NULL, 0, intra_op_threads, out, err, errlen);
+    return session_create(path, NULL, 0, intra_op_threads, spin, out, err, errlen);
 }
 
-int lort_session_create_from_bytes(const void *data, size_t length, int intra_op_threads, lort_session **out,
+int lort_session_create_from_bytes(const void *data, size_t length, int intra_op_threads, int spin, lort_session **out,
                                    char *err, size_t errlen) {
-    return session_create(NULL, data, length, intra_op_threads, out, err, errlen);
+    return session_create(NULL, data, length, intra_op_threads, spin, out, err, errlen);
 }
 
 int lort_output_names(const lort_session *s, char *buf, size_t buflen, char *err, size_t errlen) {

@@ -63,6 +63,13 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    /// Whether the wide session's threads spin while a pass runs (`LIKENESS_ORT_SPIN=1`). Off by
+    /// default: measured on 2 cores (likeness-bench throughput, YuNet + MobileFaceNet), it makes a
+    /// lone request about 1 ms faster (67-71 -> 75-76 images/s on one thread) but costs two
+    /// concurrent ones 13% (116 -> 101 images/s), since a pass that starts alone spins on the
+    /// core the next one needs. For a server that mostly answers one request at a time.
+    public static let spinning: Bool = ProcessInfo.processInfo.environment["LIKENESS_ORT_SPIN"] == "1"
+
     /// Loads `path`; a missing, truncated or non-ONNX file is a `ModelLoadError` naming it.
     public convenience init(path: String, threads: Int = ONNXRuntimeNet.defaultThreads) throws {
         guard FileManager.default.isReadableFile(atPath: path) else {
@@ -113,9 +120,11 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
         var out: OpaquePointer?
         do {
             try NativeError.check("onnxruntime") { (err: UnsafeMutablePointer<CChar>, len: Int) -> Int32 in
-                guard let model else { return lort_session_create(path, Int32(threads), &out, err, len) }
+                // Only a session of several threads (the wide one, for a lone pass) spins.
+                let spin: Int32 = threads > 1 && Self.spinning ? 1 : 0
+                guard let model else { return lort_session_create(path, Int32(threads), spin, &out, err, len) }
                 return model.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Int32 in
-                    lort_session_create_from_bytes(bytes.baseAddress, bytes.count, Int32(threads), &out, err, len)
+                    lort_session_create_from_bytes(bytes.baseAddress, bytes.count, Int32(threads), spin, &out, err, len)
                 }
             }
         } catch {

@@ -23,9 +23,10 @@ typedef struct lort_session lort_session;
 /* Whether the runtime library answers (its API version is one this shim speaks). */
 int lort_available(char *err, size_t errlen);
 
-int lort_session_create(const char *path, int intra_op_threads, lort_session **out, char *err, size_t errlen);
+/* spin != 0: idle intra-op threads spin between operators while a run lasts, and stop at its end. */
+int lort_session_create(const char *path, int intra_op_threads, int spin, lort_session **out, char *err, size_t errlen);
 /* The same from a model held in memory (ONNX Runtime copies what it needs). */
-int lort_session_create_from_bytes(const void *data, size_t length, int intra_op_threads, lort_session **out,
+int lort_session_create_from_bytes(const void *data, size_t length, int intra_op_threads, int spin, lort_session **out,
                                    char *err, size_t errlen);
 void lort_session_free(lort_session *session);
 
