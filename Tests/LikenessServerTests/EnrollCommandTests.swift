@@ -30,12 +30,12 @@ import Testing
         return (dir, photos)
     }
 
-    static func likeness(_ arguments: [String], output: Pipe? = nil) throws -> Process {
+    static func likeness(_ arguments: [String], output: Pipe? = nil, log: FileHandle? = nil) throws -> Process {
         let p = Process()
         p.executableURL = StartupTests.likeness
         p.arguments = arguments
-        p.standardOutput = output ?? FileHandle.nullDevice
-        p.standardError = output ?? FileHandle.nullDevice
+        p.standardOutput = output ?? log ?? FileHandle.nullDevice
+        p.standardError = output ?? log ?? FileHandle.nullDevice
         try p.run()
         return p
     }
@@ -195,19 +195,45 @@ import Testing
 }
 
 extension EnrollCommandTests {
+    /// A TCP port nobody listens on now (the kernel's pick for port 0), so that servers started
+    /// by tests meet neither each other nor the test databases.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CocoaError(.fileReadUnknown) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw CocoaError(.fileReadUnknown) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// `likeness serve` with the dlib models on `port`, once it answers, with its first account
     /// (an admin) registered: the process, the base URL and the admin's token.
     static func serveWithAdmin(data: String, port: Int, _ extra: [String] = []) async throws -> (Process, String, String) {
-        let server = try likeness(["serve", "--data-dir", data, "--model-dir", StartupTests.dlibModels.path, "--port", String(port)] + extra)
+        // Its output goes to a log in the data directory, quoted if it does not come up.
+        let logPath = data + "/serve-\(port).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        defer { try? log.close() }
+        let server = try likeness(["serve", "--data-dir", data, "--model-dir", StartupTests.dlibModels.path, "--port", String(port)] + extra,
+                                  log: log)
         let base = "http://127.0.0.1:\(port)"
         var up = false
-        for _ in 0..<150 {
+        // Up to a minute: loading models and the index beside a busy test run takes a while.
+        for _ in 0..<300 {
             if try ObservabilityTests.curl([base + "/healthz"]).status == 200 { up = true; break }
             try await Task.sleep(for: .milliseconds(200))
         }
         guard up else {
             server.terminate()
-            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the server did not start"])
+            let tail = (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(separator: "\n").suffix(8).joined(separator: "\n") ?? ""
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the server did not start on port \(port):\n\(tail)"])
         }
         let credentials = #"{"username": "admin", "password": "serve-test-password-1"}"#
         _ = try ObservabilityTests.curl(["-H", "Content-Type: application/json", "-d", credentials, base + "/api/register"])

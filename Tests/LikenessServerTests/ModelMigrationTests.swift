@@ -153,7 +153,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: data) }
         let pack = try StartupTests().pack(in: data) { _ in }
-        let port = Int.random(in: 40000...44999)
+        let port = try EnrollCommandTests.freePort()
         var (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: port)
         defer { server.terminate(); server.waitUntilExit() }
         let knn = EnrollCommandTests.faces.appendingPathComponent("face_recognition/knn_examples").path
@@ -194,7 +194,7 @@ import Testing
         // Restarted without --pack: the database says which pack the gallery serves under.
         server.terminate()
         server.waitUntilExit()
-        (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: port + 1)
+        (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: try EnrollCommandTests.freePort())
         let restarted = Self.json(try ObservabilityTests.curl(["-H", "Authorization: Bearer \(token)", base + "/v1/index"]))
         #expect(restarted["recognizer"] as? String == "mobilefacenet_128" && restarted["total_vectors"] as? Int == 9, "\(restarted)")
     }
@@ -213,7 +213,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: data)
         }
         let pack = try StartupTests().pack(in: data) { _ in }
-        let port = Int.random(in: 35000...39999)
+        let port = try EnrollCommandTests.freePort()
         var (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: port)
         defer { server.terminate(); server.waitUntilExit() }
         let (enrolled, enrolOutput) = try EnrollCommandTests.runToEnd(["enroll", folder, "--url", base, "--token", token])
@@ -250,7 +250,7 @@ import Testing
         #expect(try await store.servingPack() == nil)
 
         // Restarted: the dlib pack still serves; the migration goes on from where it was cut.
-        (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: port + 1)
+        (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: try EnrollCommandTests.freePort())
         #expect(try migrate().status == 202)
         var finished: [String: Any] = [:]
         for _ in 0..<1200 {

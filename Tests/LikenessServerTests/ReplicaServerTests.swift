@@ -27,10 +27,10 @@ import Testing
         for dir in dirs { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         defer { for dir in dirs { try? FileManager.default.removeItem(atPath: dir) } }
         let shared = ["--database-url", database, "--index", "pgvector"]
-        let port = Int.random(in: 30000...34000)
+        let port = try EnrollCommandTests.freePort()
         let (a, baseA, tokenA) = try await EnrollCommandTests.serveWithAdmin(data: dirs[0], port: port, shared)
         defer { a.terminate(); a.waitUntilExit() }
-        let (b, baseB, tokenB) = try await EnrollCommandTests.serveWithAdmin(data: dirs[1], port: port + 1, shared)
+        let (b, baseB, tokenB) = try await EnrollCommandTests.serveWithAdmin(data: dirs[1], port: try EnrollCommandTests.freePort(), shared)
         defer { b.terminate(); b.waitUntilExit() }
 
         let knn = EnrollCommandTests.faces.appendingPathComponent("face_recognition/knn_examples").path
@@ -84,10 +84,10 @@ import Testing
         for dir in dirs { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         defer { for dir in dirs { try? FileManager.default.removeItem(atPath: dir) } }
         let shared = ["--database-url", database, "--index", "pgvector", "--database-replica-urls", replica.text]
-        let port0 = Int.random(in: 25000...29000)
+        let port0 = try EnrollCommandTests.freePort()
         let (a, baseA, tokenA) = try await EnrollCommandTests.serveWithAdmin(data: dirs[0], port: port0, shared)
         defer { a.terminate(); a.waitUntilExit() }
-        let (b, baseB, tokenB) = try await EnrollCommandTests.serveWithAdmin(data: dirs[1], port: port0 + 1, shared)
+        let (b, baseB, tokenB) = try await EnrollCommandTests.serveWithAdmin(data: dirs[1], port: try EnrollCommandTests.freePort(), shared)
         defer { b.terminate(); b.waitUntilExit() }
 
         _ = try standby.query("SELECT pg_wal_replay_pause()", [])
