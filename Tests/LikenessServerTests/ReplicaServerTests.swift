@@ -90,6 +90,17 @@ import Testing
         let (b, baseB, tokenB) = try await EnrollCommandTests.serveWithAdmin(data: dirs[1], port: try EnrollCommandTests.freePort(), shared)
         defer { b.terminate(); b.waitUntilExit() }
 
+        // Before pausing, the standby replays all the primary wrote (the servers' pgvector column,
+        // trigger and HNSW index too), so that its searches run, only without the new face.
+        guard case let .postgres(primaryHost, primaryPort, _, _, _) = try DatabaseURL(database) else { return }
+        let primary = try PostgresConnection(.init(host: primaryHost, port: primaryPort, user: user, password: password, database: name))
+        let lsn = try primary.query("SELECT pg_current_wal_lsn()::text", []).first?[0].text ?? "0/0"
+        var replayed = false
+        for _ in 0..<400 where !replayed {
+            replayed = try standby.query("SELECT pg_last_wal_replay_lsn() >= ?::pg_lsn", [.text(lsn)]).first?[0].int == 1
+            if !replayed { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(replayed)
         _ = try standby.query("SELECT pg_wal_replay_pause()", [])
         defer { _ = try? standby.query("SELECT pg_wal_replay_resume()", []) }
         let train = EnrollCommandTests.faces.appendingPathComponent("face_recognition/knn_examples/train/obama/obama.jpg").path

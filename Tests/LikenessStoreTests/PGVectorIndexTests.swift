@@ -102,7 +102,17 @@ struct PGVectorIndexTests {
         _ = try await store.addFace(newFace(1, d: 16), classID: "A")
         let index = try PGVectorIndex(store: store, recognizer: r, dimension: 16, replicas: [replica])
         func replicaPosition() throws -> Int64 { try replica.pool.withConnection { try PGVectorIndex.position($0) } }
-        for _ in 0..<100 where try replicaPosition() < store.currentPosition() { try await Task.sleep(for: .milliseconds(50)) }
+        // Before pausing, the replica replays everything the primary wrote, the pgvector column,
+        // trigger and HNSW index included (the change log alone would not say so).
+        let lsn = try store.pool.withConnection { c in try c.query("SELECT pg_current_wal_lsn()::text", []).first?[0].text } ?? "0/0"
+        var replayed = false
+        for _ in 0..<400 where !replayed {
+            replayed = try replica.pool.withConnection { c in
+                try c.query("SELECT pg_last_wal_replay_lsn() >= ?::pg_lsn", [.text(lsn)]).first?[0].int == 1
+            }
+            if !replayed { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(replayed)
 
         try replica.pool.withConnection { c in _ = try c.query("SELECT pg_wal_replay_pause()", []) }
         defer { try? replica.pool.withConnection { c in _ = try c.query("SELECT pg_wal_replay_resume()", []) } }
