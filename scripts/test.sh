@@ -19,4 +19,18 @@ swift build --build-tests
 bash scripts/api-conformance.sh .build/debug/likeness
 # The web console in headless Chromium against a live server.
 bash scripts/browser-test.sh .build/debug/likeness
-swift test --skip-build "$@"
+# A hung test fails the run, naming the tests still running, rather than holding CI until its
+# own limit (LIKENESS_TEST_TIMEOUT seconds; timeout signals the whole process group).
+log="$(mktemp /tmp/likeness-swift-test.XXXXXX)"
+set +e
+timeout --kill-after=30 "${LIKENESS_TEST_TIMEOUT:-1800}" swift test --skip-build "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+  echo "test.sh: swift test ran past ${LIKENESS_TEST_TIMEOUT:-1800} s; started and not finished:" >&2
+  awk '/ Test [^ ]+ started\./ { t = $0; sub(/.* Test /, "", t); sub(/ started\..*/, "", t); open[t] = 1 }
+       / Test [^ ]+ (passed|failed|skipped)/ { t = $0; sub(/.* Test /, "", t); sub(/ (passed|failed|skipped).*/, "", t); delete open[t] }
+       END { for (t in open) print "  " t }' "$log" >&2
+fi
+rm -f "$log"
+exit "$rc"

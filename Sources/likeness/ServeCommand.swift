@@ -31,6 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most matches searched per face ($SEARCH_K; default 100).") var searchK: Int?
     @Option(help: "Let anyone register viewer accounts ($LIKENESS_OPEN_REGISTRATION; default false).") var openRegistration: Bool?
     @Option(help: "Seconds between index snapshots when the gallery changed (default 300).") var snapshotInterval: Int?
+    @Option(help: "Seconds a graceful shutdown (SIGTERM) may take before the work left is cancelled (default 25).") var shutdownTimeout: Int?
     @Option(help: "Index kind: exact, exact-f16, exact-i8, hnsw, ivf or auto in this process, or pgvector in a postgres:// database, shared by every server on it ($LIKENESS_INDEX / $FAISS_INDEX_TYPE, where IndexFlatIP means exact; default auto: exact until a scan would read 64 M floats, then HNSW).")
     var index: String?
     @Option(help: "Faces the index may hold; enrolment past it is refused with 507 ($MAX_VECTORS; default no limit).") var maxVectors: Int?
@@ -87,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("database_replica_urls", databaseReplicaUrls), ("ef_search", efSearch.map(String.init)),
             ("max_file_size", maxFileSize.map(String.init)), ("workers", workers.map(String.init)), ("queue", queue.map(String.init)),
             ("search_k", searchK.map(String.init)), ("open_registration", openRegistration.map { String($0) }),
-            ("snapshot_interval", snapshotInterval.map(String.init)), ("index", index), ("max_vectors", maxVectors.map(String.init)), ("allow_bulk_vectors", allowBulkVectors.map { String($0) }),
+            ("snapshot_interval", snapshotInterval.map(String.init)), ("shutdown_timeout", shutdownTimeout.map(String.init)), ("index", index), ("max_vectors", maxVectors.map(String.init)), ("allow_bulk_vectors", allowBulkVectors.map { String($0) }),
             ("log_level", logLevel), ("log_file", logFile), ("log_max_bytes", logMaxBytes.map(String.init)),
             ("log_files", logFiles.map(String.init)), ("metrics", metrics.map { String($0) }), ("max_faces", maxFaces.map(String.init)),
             ("request_timeout", requestTimeout.map(String.init)), ("per_client_inference", perClientInference.map(String.init)),
@@ -228,10 +229,17 @@ struct ServeCommand: AsyncParsableCommand {
         let retention = OriginalRetentionService(gallery: store, retention: server.originalRetention, logger: logger)
         // Shut down in reverse order: the HTTP server stops accepting and finishes its requests,
         // then the last snapshot is written; the store closes when the command returns.
-        let group = ServiceGroup(configuration: .init(
+        var lifecycle = ServiceGroupConfiguration(
             services: [.init(service: snapshots), .init(service: maintenance), .init(service: retention), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: logger)
+        // A shutdown is bounded: requests still running past the timeout are cancelled (within
+        // an orchestrator's usual 30 s before SIGKILL), and a part that ignores cancellation for
+        // 10 s more ends the process rather than leaving it up and deaf. Every acknowledged write
+        // is in the database by then; only the last snapshot may be missing.
+        lifecycle.maximumGracefulShutdownDuration = .seconds(try settings.int("shutdown_timeout", default: 25, range: 1...3600))
+        lifecycle.maximumCancellationDuration = .seconds(10)
+        let group = ServiceGroup(configuration: lifecycle)
         try await group.run()
         logger.info("stopped")
     }

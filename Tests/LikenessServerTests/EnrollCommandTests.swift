@@ -2,6 +2,7 @@ import Foundation
 import LikenessCore
 import LikenessIndex
 import LikenessStore
+import LikenessTestSupport
 import Testing
 
 /// `likeness enroll` and `likeness identify`, run as a user runs them, on the real models,
@@ -30,41 +31,32 @@ import Testing
         return (dir, photos)
     }
 
-    static func likeness(_ arguments: [String], output: Pipe? = nil, log: FileHandle? = nil) throws -> Process {
-        let p = Process()
-        p.executableURL = StartupTests.likeness
-        p.arguments = arguments
-        p.standardOutput = output ?? log ?? FileHandle.nullDevice
-        p.standardError = output ?? log ?? FileHandle.nullDevice
-        try p.run()
-        return p
+    static func likeness(_ arguments: [String], output: ChildProcess.Output = .discard) throws -> ChildProcess {
+        try ChildProcess(StartupTests.likeness.path, arguments, output: output)
     }
 
     /// Runs the command, reading its output until `enough` says so, then SIGKILLs it. Answers
     /// whether it was killed (not finished first), and what it printed.
     static func killWhen(_ arguments: [String], _ enough: (String) -> Bool) throws -> (killed: Bool, output: String) {
         let pipe = Pipe()
-        let process = try likeness(arguments, output: pipe)
+        let process = try likeness(arguments, output: .pipe(pipe))
         var seen = ""
-        while process.isRunning {
+        while true {
             let chunk = pipe.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen += String(decoding: chunk, as: UTF8.self)
             if enough(seen) {
-                kill(process.processIdentifier, SIGKILL)
+                process.kill()
                 break
             }
         }
-        process.waitUntilExit()
-        return (process.terminationReason == .uncaughtSignal, seen)
+        process.wait()
+        return (process.signalled, seen)
     }
 
     static func runToEnd(_ arguments: [String]) throws -> (Int32, String) {
-        let pipe = Pipe()
-        let p = try likeness(arguments, output: pipe)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let (child, output) = try ChildProcess.run(StartupTests.likeness.path, arguments)
+        return (child.status, output)
     }
 
     @Test(.enabled(if: available))
@@ -108,8 +100,8 @@ import Testing
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-remote-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let (server, base, token) = try await Self.serveWithAdmin(data: data, port: Int.random(in: 45000...49999))
-        defer { server.terminate(); server.waitUntilExit() }
+        let (server, base, token) = try await Self.serveWithAdmin(data: data, port: try Self.freePort())
+        defer { server.stop() }
 
         let knn = Self.faces.appendingPathComponent("face_recognition/knn_examples").path
         let (status, output) = try Self.runToEnd(["enroll", knn + "/train", "--url", base, "--token", token])
@@ -144,7 +136,7 @@ import Testing
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-sigterm-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: Int.random(in: 50000...54999),
+        let (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: try EnrollCommandTests.freePort(),
                                                                                  ["--per-client-inference", "0"])
 
         let train = EnrollCommandTests.faces.appendingPathComponent("face_recognition/knn_examples/train").path
@@ -171,14 +163,14 @@ import Testing
             }
         }
         try await Task.sleep(for: .seconds(3))
-        server.terminate()  // SIGTERM, with requests in flight
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            clients.notify(queue: .global()) {
-                server.waitUntilExit()
-                done.resume()
-            }
+        // SIGTERM, with requests in flight.
+        let stopped = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            DispatchQueue.global().async { done.resume(returning: server.stop()) }
         }
-        #expect(server.terminationReason == .exit && server.terminationStatus == 0)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            clients.notify(queue: .global()) { done.resume() }
+        }
+        #expect(stopped && server.exitedCleanly, "the server did not stop cleanly within 30 s of SIGTERM")
         let (ids, others) = acknowledged.all
         #expect(ids.count >= 3, "too few enrolments before the signal to test anything")
         // Refused during shutdown, never lost: 503 while stopping (a closed connection ends a client).
@@ -215,14 +207,14 @@ extension EnrollCommandTests {
 
     /// `likeness serve` with the dlib models on `port`, once it answers, with its first account
     /// (an admin) registered: the process, the base URL and the admin's token.
-    static func serveWithAdmin(data: String, port: Int, _ extra: [String] = []) async throws -> (Process, String, String) {
+    static func serveWithAdmin(data: String, port: Int, _ extra: [String] = []) async throws -> (ChildProcess, String, String) {
         // Its output goes to a log in the data directory, quoted if it does not come up.
         let logPath = data + "/serve-\(port).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         defer { try? log.close() }
         let server = try likeness(["serve", "--data-dir", data, "--model-dir", StartupTests.dlibModels.path, "--port", String(port)] + extra,
-                                  log: log)
+                                  output: .file(log))
         let base = "http://127.0.0.1:\(port)"
         var up = false
         // Up to a minute: loading models and the index beside a busy test run takes a while.
@@ -231,7 +223,7 @@ extension EnrollCommandTests {
             try await Task.sleep(for: .milliseconds(200))
         }
         guard up else {
-            server.terminate()
+            server.stop()
             let tail = (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(separator: "\n").suffix(8).joined(separator: "\n") ?? ""
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the server did not start on port \(port):\n\(tail)"])
         }

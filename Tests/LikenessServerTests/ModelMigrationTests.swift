@@ -6,6 +6,7 @@ import LikenessIndex
 import LikenessServer
 import LikenessStore
 import LikenessVision
+import LikenessTestSupport
 import Testing
 
 /// A gallery enrolled under the offline dlib pack moves to YuNet + MobileFaceNet without a
@@ -155,7 +156,7 @@ import Testing
         let pack = try StartupTests().pack(in: data) { _ in }
         let port = try EnrollCommandTests.freePort()
         var (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: port)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let knn = EnrollCommandTests.faces.appendingPathComponent("face_recognition/knn_examples").path
         let (enrolled, enrolOutput) = try EnrollCommandTests.runToEnd(["enroll", knn + "/train", "--url", base, "--token", token])
         #expect(enrolled == 0 && enrolOutput.contains("enrolled 9"), "\(enrolOutput)")
@@ -192,8 +193,7 @@ import Testing
         #expect(again.status == 409 && again.body.contains("already_serving"), "\(again)")
 
         // Restarted without --pack: the database says which pack the gallery serves under.
-        server.terminate()
-        server.waitUntilExit()
+        #expect(server.stop(), "the server did not stop within 30 s of SIGTERM")
         (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: try EnrollCommandTests.freePort())
         let restarted = Self.json(try ObservabilityTests.curl(["-H", "Authorization: Bearer \(token)", base + "/v1/index"]))
         #expect(restarted["recognizer"] as? String == "mobilefacenet_128" && restarted["total_vectors"] as? Int == 9, "\(restarted)")
@@ -215,7 +215,7 @@ import Testing
         let pack = try StartupTests().pack(in: data) { _ in }
         let port = try EnrollCommandTests.freePort()
         var (server, base, token) = try await EnrollCommandTests.serveWithAdmin(data: data, port: port)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let (enrolled, enrolOutput) = try EnrollCommandTests.runToEnd(["enroll", folder, "--url", base, "--token", token])
         #expect(enrolled == 0, "\(enrolOutput)")
         let probes = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { person in
@@ -240,8 +240,7 @@ import Testing
             if (halfway["embedded"] as? Int ?? 0) > 0, (halfway["remaining"] as? Int ?? 0) > 0 { break }
             try await Task.sleep(for: .milliseconds(10))
         }
-        kill(server.processIdentifier, SIGKILL)
-        server.waitUntilExit()
+        server.kill()
         #expect((halfway["remaining"] as? Int ?? 0) > 0, "the migration ended before the server could be killed: \(halfway)")
         let store = try SQLStore("sqlite://\(data)/likeness.db", connections: 1)
         let target = RecognizerID("mobilefacenet_128")

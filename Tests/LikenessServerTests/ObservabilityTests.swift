@@ -1,5 +1,6 @@
 import Foundation
 import LikenessServer
+import LikenessTestSupport
 import Testing
 
 /// `/metrics`, request ids and the request log, on the real executable.
@@ -11,17 +12,13 @@ import Testing
     }
 
     static func curl(_ arguments: [String]) throws -> Answer {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         let headers = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-h-\(UUID().uuidString)").path
         defer { unlink(headers) }
-        p.arguments = ["-s", "--max-time", "10", "-D", headers, "-w", "\n%{http_code}"] + arguments
         let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try ChildProcess("/usr/bin/curl", ["-s", "--max-time", "10", "-D", headers, "-w", "\n%{http_code}"] + arguments,
+                                 output: .pipe(pipe), limit: .seconds(30))
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.wait()
         var text = String(decoding: data, as: UTF8.self)
         let code = Int(text.split(separator: "\n").last ?? "") ?? -1
         if let cut = text.lastIndex(of: "\n") { text = String(text[..<cut]) }
@@ -41,15 +38,11 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-obs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let port = Int.random(in: 40000...44999)
-        let server = Process()
-        server.executableURL = StartupTests.likeness
-        server.arguments = ["serve", "--data-dir", dir, "--model-dir", StartupTests.dlibModels.path, "--port", String(port),
-                            "--log-file", dir + "/logs/app.log", "--log-max-bytes", "4096", "--log-files", "2"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
+        let port = try EnrollCommandTests.freePort()
+        let server = try ChildProcess(StartupTests.likeness.path,
+                                      ["serve", "--data-dir", dir, "--model-dir", StartupTests.dlibModels.path, "--port", String(port),
+                                       "--log-file", dir + "/logs/app.log", "--log-max-bytes", "4096", "--log-files", "2"])
+        defer { server.stop() }
         let base = "http://127.0.0.1:\(port)"
         var up = false
         for _ in 0..<150 {

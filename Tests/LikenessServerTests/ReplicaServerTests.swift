@@ -1,6 +1,7 @@
 import Foundation
 import LikenessCore
 @testable import LikenessStore
+import LikenessTestSupport
 import Testing
 
 /// Stateless servers on one PostgreSQL database with the pgvector index: what one acknowledges,
@@ -29,9 +30,9 @@ import Testing
         let shared = ["--database-url", database, "--index", "pgvector"]
         let port = try EnrollCommandTests.freePort()
         let (a, baseA, tokenA) = try await EnrollCommandTests.serveWithAdmin(data: dirs[0], port: port, shared)
-        defer { a.terminate(); a.waitUntilExit() }
+        defer { a.stop() }
         let (b, baseB, tokenB) = try await EnrollCommandTests.serveWithAdmin(data: dirs[1], port: try EnrollCommandTests.freePort(), shared)
-        defer { b.terminate(); b.waitUntilExit() }
+        defer { b.stop() }
 
         let knn = EnrollCommandTests.faces.appendingPathComponent("face_recognition/knn_examples").path
         let (enrolled, output) = try EnrollCommandTests.runToEnd(["enroll", knn + "/train", "--url", baseA, "--token", tokenA])
@@ -86,9 +87,9 @@ import Testing
         let shared = ["--database-url", database, "--index", "pgvector", "--database-replica-urls", replica.text]
         let port0 = try EnrollCommandTests.freePort()
         let (a, baseA, tokenA) = try await EnrollCommandTests.serveWithAdmin(data: dirs[0], port: port0, shared)
-        defer { a.terminate(); a.waitUntilExit() }
+        defer { a.stop() }
         let (b, baseB, tokenB) = try await EnrollCommandTests.serveWithAdmin(data: dirs[1], port: try EnrollCommandTests.freePort(), shared)
-        defer { b.terminate(); b.waitUntilExit() }
+        defer { b.stop() }
 
         // Before pausing, the standby replays all the primary wrote (the servers' pgvector column,
         // trigger and HNSW index too), so that its searches run, only without the new face.

@@ -1,4 +1,5 @@
 import Foundation
+import LikenessTestSupport
 import Testing
 
 /// `likeness serve` and `likeness models verify` on broken model packs: a clear message naming the
@@ -18,18 +19,8 @@ import Testing
     static let dlibModels = repo.appendingPathComponent("data/models")
 
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.likeness
-        process.arguments = arguments
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal,
-                   output: String(decoding: data, as: UTF8.self))
+        let (child, output) = try ChildProcess.run(Self.likeness.path, arguments, environment: environment)
+        return Run(status: child.status, crashed: child.signalled, output: output)
     }
 
     /// The YuNet pack of bench/packs with absolute paths, then `change` applied to its JSON.
@@ -110,37 +101,19 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-tls-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                             "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"]
-        openssl.standardOutput = FileHandle.nullDevice
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0)
+        let openssl = try ChildProcess("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                                                            "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        openssl.wait()
+        try #require(openssl.exitedCleanly)
 
-        let port = Int.random(in: 20000...29999)
-        let server = Process()
-        server.executableURL = Self.likeness
-        server.arguments = ["serve", "--data-dir", dir + "/data", "--model-dir", Self.dlibModels.path, "--port", String(port),
-                            "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
+        let port = try EnrollCommandTests.freePort()
+        let server = try ChildProcess(Self.likeness.path, ["serve", "--data-dir", dir + "/data", "--model-dir", Self.dlibModels.path,
+                                                           "--port", String(port), "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"])
+        defer { server.stop() }
 
         func curl(_ url: String) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            p.arguments = ["-sk", "--max-time", "5", url]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+            let (p, output) = try ChildProcess.run("/usr/bin/curl", ["-sk", "--max-time", "5", url], limit: .seconds(30))
+            return (p.status, output)
         }
         var answer = (Int32(-1), "")
         for _ in 0..<150 {
@@ -163,31 +136,21 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-term-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let port = Int.random(in: 30000...39999)
-        let server = Process()
-        server.executableURL = Self.likeness
-        server.arguments = ["serve", "--data-dir", dir, "--model-dir", Self.dlibModels.path, "--port", String(port)]
+        let port = try EnrollCommandTests.freePort()
         let log = Pipe()
-        server.standardOutput = log
-        server.standardError = log
-        try server.run()
+        let server = try ChildProcess(Self.likeness.path, ["serve", "--data-dir", dir, "--model-dir", Self.dlibModels.path, "--port", String(port)],
+                                      output: .pipe(log))
         var up = false
         for _ in 0..<150 {
-            let probe = Process()
-            probe.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            probe.arguments = ["-sf", "--max-time", "2", "http://127.0.0.1:\(port)/healthz"]
-            probe.standardOutput = FileHandle.nullDevice
-            probe.standardError = FileHandle.nullDevice
-            try probe.run()
-            probe.waitUntilExit()
-            if probe.terminationStatus == 0 { up = true; break }
+            let probe = try ChildProcess("/usr/bin/curl", ["-sf", "--max-time", "2", "http://127.0.0.1:\(port)/healthz"], limit: .seconds(30))
+            probe.wait()
+            if probe.exitedCleanly { up = true; break }
             try await Task.sleep(for: .milliseconds(200))
         }
         try #require(up, "the server did not start")
-        server.terminate()  // SIGTERM
-        server.waitUntilExit()
+        let stopped = server.stop()  // SIGTERM
         let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(server.terminationReason == .exit && server.terminationStatus == 0, "\(output)")
+        #expect(stopped && server.exitedCleanly, "\(output)")
         #expect(output.contains("index snapshot written on shutdown"), "\(output)")
         let snapshots = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".snapshot") }
         #expect(snapshots.count == 1)

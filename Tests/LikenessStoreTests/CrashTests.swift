@@ -2,6 +2,7 @@ import Foundation
 import LikenessCore
 import LikenessIndex
 import LikenessStore
+import LikenessTestSupport
 import Synchronization
 import Testing
 
@@ -83,25 +84,19 @@ import Testing
     }
 
     func runAndKillBlocking(_ url: String, _ snapshot: String, afterSeconds: Double) throws -> [String] {
-        let process = Process()
-        process.executableURL = Self.writer
-        process.arguments = ["crash-writer", url, snapshot, "4"]
         let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
         let output = Mutex(Data())
         pipe.fileHandleForReading.readabilityHandler = { handle in
             let chunk = handle.availableData
             output.withLock { $0.append(chunk) }
         }
-        try process.run()
+        let process = try ChildProcess(Self.writer.path, ["crash-writer", url, snapshot, "4"], output: .standardOutput(pipe))
         let deadline = ContinuousClock.now + .seconds(60)
         while output.withLock({ $0.isEmpty }) && process.isRunning && ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.02)
         }
         Thread.sleep(forTimeInterval: afterSeconds)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
         pipe.fileHandleForReading.readabilityHandler = nil
         let rest = pipe.fileHandleForReading.readDataToEndOfFile()
         let text = output.withLock { String(decoding: $0 + rest, as: UTF8.self) }

@@ -14,7 +14,8 @@ struct PGVectorIndexTests {
         let store = try Backend.postgres.makeStore()
         _ = try await store.createPerson(classID: "A", name: "A", info: "")
         // Signs, tiny (subnormal) and large magnitudes, exact powers of two, zero.
-        let raw: [Float] = [0.5, -0.25, 1e-40, -3.4e-39, 0, 0.1, -0.7071068, 2e-8]
+        // The subnormals are written as bit patterns (about 1e-40 and -3.4e-39): as literals they warn.
+        let raw: [Float] = [0.5, -0.25, Float(bitPattern: 0x0001_16C2), Float(bitPattern: 0x8025_05D1), 0, 0.1, -0.7071068, 2e-8]
         let face = NewFace(embedding: Embedding(recognizer: r, normalized: raw), box: BoundingBox(x: 0, y: 0, width: 1, height: 1),
                            detectionScore: 1, imageSHA256: "")
         let id = try await store.addFace(face, classID: "A").id

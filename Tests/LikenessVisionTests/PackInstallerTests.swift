@@ -1,6 +1,7 @@
 import Foundation
 import LikenessCore
 import LikenessVision
+import LikenessTestSupport
 import Testing
 
 /// `likeness models install` against a local HTTP server serving ../shared/models.
@@ -19,13 +20,10 @@ struct PackInstallerTests {
     func livenessZip() throws -> [UInt8] {
         let dir = try Fixtures.temporaryDirectory()
         let zip = dir + "/minifasnet.zip"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-m", "zipfile", "-c", zip, Fixtures.sharedModels + "/minifasnet_v2_2.7_80x80.onnx",
-                             Fixtures.sharedModels + "/minifasnet_v1se_4.0_80x80.onnx"]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let process = try ChildProcess("/usr/bin/python3", ["-m", "zipfile", "-c", zip, Fixtures.sharedModels + "/minifasnet_v2_2.7_80x80.onnx",
+                                                            Fixtures.sharedModels + "/minifasnet_v1se_4.0_80x80.onnx"])
+        process.wait()
+        #expect(process.exitedCleanly)
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: zip)))
     }
 

@@ -188,13 +188,17 @@ public struct PackInstaller: Sendable {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
+        // Waited for through the termination handler: waitUntilExit() spins this thread's run
+        // loop, and off the main thread it can wait forever for a tool that has exited.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         do {
             try process.run()
         } catch {
             throw PackInstallError.toolMissing((tool as NSString).lastPathComponent)
         }
         let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        exited.wait()
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return ToolResult(status: process.terminationStatus, errors: String(text.prefix(500)))
     }
