@@ -86,6 +86,11 @@ public struct RecognitionService: Sendable {
 
     public func analyze(_ image: [UInt8], embed: Bool = true, liveness: Bool = false, attributes: Bool = false,
                         filter: FaceFilter = .init(), crop: Bool = false) async throws -> ImageAnalysis {
+        try await analyze(image, with: analyzer, embed: embed, liveness: liveness, attributes: attributes, filter: filter, crop: crop)
+    }
+
+    private func analyze(_ image: [UInt8], with analyzer: any FaceAnalyzer, embed: Bool = true, liveness: Bool = false,
+                         attributes: Bool = false, filter: FaceFilter = .init(), crop: Bool = false) async throws -> ImageAnalysis {
         guard !image.isEmpty else { throw ImageError.empty }
         for value in [filter.minFaceSize, filter.minDetectorScore].compactMap({ $0 }) where !value.isFinite {
             throw DomainError.invalid(code: "invalid_parameter", message: "'min_face_size' and 'det_prob_threshold' must be numbers")
@@ -105,7 +110,12 @@ public struct RecognitionService: Sendable {
 
     /// The cosine a search of the whole gallery uses, and why.
     public func galleryThreshold(_ request: ThresholdRequest = .policy) throws -> AppliedThreshold {
-        try ThresholdResolver(recognizer: recognizer, policy: settings.thresholdPolicy).resolve(request, comparisons: index.count)
+        try galleryThreshold(request, in: serving.current)
+    }
+
+    private func galleryThreshold(_ request: ThresholdRequest, in model: ServingModel.Current) throws -> AppliedThreshold {
+        try ThresholdResolver(recognizer: model.analyzer.recognizer, policy: settings.thresholdPolicy)
+            .resolve(request, comparisons: model.index.count)
     }
 
     /// Every face of the image, largest first, with its `k` best distinct people at or above
@@ -116,8 +126,12 @@ public struct RecognitionService: Sendable {
         guard (1...max(1, settings.searchK)).contains(k) else {
             throw DomainError.invalid(code: "invalid_parameter", message: "'k' must be an integer in 1...\(max(1, settings.searchK))")
         }
-        let threshold = try galleryThreshold(request)
-        let analysis = try await analyze(image, liveness: liveness || enforcesLiveness, attributes: attributes, filter: filter)
+        // One model for the whole request: a switch of packs meanwhile does not mix two models'
+        // answers, and the request is answered by the pack it started with.
+        let model = serving.current
+        let threshold = try galleryThreshold(request, in: model)
+        let analysis = try await analyze(image, with: model.analyzer, liveness: liveness || enforcesLiveness, attributes: attributes,
+                                         filter: filter)
         var matches: [FaceMatch] = []
         for face in analysis.faces {
             guard let embedding = face.embedding else { continue }
@@ -129,7 +143,7 @@ public struct RecognitionService: Sendable {
                 matches.append(FaceMatch(face: face, candidates: [], refusal: shortfall))
                 continue
             }
-            let (candidates, nearest) = try await rankedPeople(embedding, k: k, threshold: threshold.cosine, nearest: true)
+            let (candidates, nearest) = try await rankedPeople(embedding, in: model.index, k: k, threshold: threshold.cosine, nearest: true)
             matches.append(FaceMatch(face: face, candidates: candidates, nearest: nearest))
         }
         return Identification(analysis: analysis, matches: matches, threshold: threshold)
@@ -142,15 +156,15 @@ public struct RecognitionService: Sendable {
     /// one query per round (faces joined to people); a further round, searching four times
     /// deeper, happens only when a few people hold most of the nearest faces.
     public func topPeople(_ embedding: Embedding, k: Int, threshold: Float) async throws -> [Candidate] {
-        try await rankedPeople(embedding, k: k, threshold: threshold, nearest: false).candidates
+        try await rankedPeople(embedding, in: index, k: k, threshold: threshold, nearest: false).candidates
     }
 
     /// `topPeople`, and with `nearest`, when nobody is above the threshold, the nearest person
     /// below it: read from the same search (the index is asked for its best hits whatever their
     /// score and they are filtered here), so an unknown face costs no second scan.
-    func rankedPeople(_ embedding: Embedding, k: Int, threshold: Float, nearest wantNearest: Bool) async throws -> (candidates: [Candidate], nearest: Candidate?) {
-        // One index for the whole search, and the one of the model that made the embedding.
-        let index = self.index
+    func rankedPeople(_ embedding: Embedding, in index: any GalleryIndex, k: Int, threshold: Float,
+                      nearest wantNearest: Bool) async throws -> (candidates: [Candidate], nearest: Candidate?) {
+        // The index of the model that made the embedding, or the search would compare two models' vectors.
         guard index.recognizer == embedding.recognizer else {
             throw DomainError.switching("the server switched to \(index.recognizer.rawValue) while this image was analysed; send it again")
         }

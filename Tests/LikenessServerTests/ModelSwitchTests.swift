@@ -42,4 +42,48 @@ import Testing
             #expect(((found["faces"] as? [[String: Any]])?.first?["matches"] as? [[String: Any]])?.first?["class_id"] as? String == "A")
         }
     }
+
+    /// A switch that lands while a query's image is analysed: the query is answered whole by the
+    /// pack it started with (its analyzer, its index), with no error to retry.
+    @Test func aQueryThatSpansASwitchIsAnsweredByThePackItStartedWith() async throws {
+        let store = MemoryStore()
+        let index = FakeIndex(source: store)
+        let serving = ServingModel(.init(analyzer: FakeAnalyzer(), index: index, packName: "fake"))
+        var configuration = ServerConfiguration()
+        configuration.bcryptCost = 4
+        let app = try await buildApplication(configuration: configuration,
+                                             services: ServerServices(serving: serving, gallery: store, accounts: store))
+        try await app.test(.router) { client in
+            let (_, oper, viewer) = try await tokens(client)
+            _ = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
+                                         body: ByteBuffer(string: #"{"class_id": "A", "name": "Alice"}"#))
+            let enrol = try await client.execute(uri: "/v1/people/A/faces", method: .post, headers: Multipart.headers(oper),
+                                                 body: Multipart.body([("file", image("FACE:alice"))]))
+            #expect(enrol.status == .created)
+
+            let next = ServingModel.Current(analyzer: FakeAnalyzer(), index: FakeIndex(source: store, recognizer: RecognizerID("next")),
+                                            packName: "next")
+            serving.replace(with: .init(analyzer: SwitchingAnalyzer(serving: serving, next: next), index: index, packName: "fake"))
+            let query = try await client.execute(uri: "/v1/identify", method: .post, headers: Multipart.headers(viewer),
+                                                 body: Multipart.body([("file", image("FACE:alice"))]))
+            #expect(query.status == .ok)
+            #expect(((try object(query)["faces"] as? [[String: Any]])?.first?["matches"] as? [[String: Any]])?.first?["class_id"] as? String == "A")
+            #expect(serving.current.packName == "next")
+        }
+    }
+}
+
+/// Puts another pack in service in the middle of its own analysis, as a switch would.
+private struct SwitchingAnalyzer: FaceAnalyzer {
+    let serving: ServingModel
+    let next: ServingModel.Current
+    private let inner = FakeAnalyzer()
+
+    var recognizer: RecognizerInfo { inner.recognizer }
+
+    func analyzeNow(_ encoded: [UInt8], options: AnalysisOptions) throws -> ImageAnalysis {
+        let analysis = try inner.analyzeNow(encoded, options: options)
+        serving.replace(with: next)
+        return analysis
+    }
 }
