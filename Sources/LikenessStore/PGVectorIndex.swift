@@ -119,7 +119,8 @@ public final class PGVectorIndex: GalleryIndex, @unchecked Sendable {
             ORDER BY (vec::vector(\(dimension))) <#> ?::vector(\(dimension)) LIMIT ?
             """
         func run(_ c: any SQLConnection) throws -> [SearchHit] {
-            try c.executeScript("SET hnsw.ef_search = \(min(1000, max(efSearch, k)))")
+            let ef = String(min(1000, max(efSearch, k)))
+            if let postgres = c as? PostgresConnection { try postgres.set("hnsw.ef_search", to: ef) } else { try c.executeScript("SET hnsw.ef_search = \(ef)") }
             return try c.query(sql, [.text(text), .text(text), .int(Int64(k))]).compactMap { r in
                 guard let id = r[0].int, let score = r[1].double, Float(score) >= minScore else { return nil }
                 return SearchHit(id: id, score: Float(score))

@@ -44,6 +44,19 @@ final class PostgresConnection: SQLConnection {
 
     deinit { PQfinish(connection) }
 
+    /// The session settings this connection was given through `set(_:to:)`.
+    private var settings: [String: String] = [:]
+
+    /// Sets a session setting, sparing the round trip when the connection already has that
+    /// value (a search sets `hnsw.ef_search` each time). Only outside a transaction: a SET that
+    /// a rollback undoes would leave the remembered value wrong.
+    func set(_ name: String, to value: String) throws {
+        guard settings[name] != value else { return }
+        settings[name] = nil
+        try executeScript("SET \(name) = \(value)")
+        settings[name] = value
+    }
+
     func executeScript(_ sql: String) throws {
         guard let result = PQexec(connection, sql) else { throw connectionError() }
         defer { PQclear(result) }

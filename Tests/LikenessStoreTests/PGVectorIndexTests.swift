@@ -10,6 +10,24 @@ import Testing
 struct PGVectorIndexTests {
     let r = RecognizerID("r")
 
+    /// A search sets `hnsw.ef_search` each time; the connection sends it only when it changes.
+    @Test func aSessionSettingIsSentOnlyWhenItChanges() throws {
+        let store = try Backend.postgres.makeStore()
+        try store.pool.withConnection { c in
+            let postgres = try #require(c as? PostgresConnection)
+            func shown() throws -> String? { try c.query("SHOW hnsw.ef_search", []).first?[0].text }
+            try postgres.set("hnsw.ef_search", to: "77")
+            #expect(try shown() == "77")
+            // Changed behind its back, the same value is not sent again (what the cache saves)...
+            try c.executeScript("SET hnsw.ef_search = 12")
+            try postgres.set("hnsw.ef_search", to: "77")
+            #expect(try shown() == "12")
+            // ...and another value is.
+            try postgres.set("hnsw.ef_search", to: "90")
+            #expect(try shown() == "90")
+        }
+    }
+
     @Test func theDatabaseVectorIsTheStoredFloatsBitForBit() async throws {
         let store = try Backend.postgres.makeStore()
         _ = try await store.createPerson(classID: "A", name: "A", info: "")
