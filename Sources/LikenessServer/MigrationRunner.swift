@@ -88,7 +88,8 @@ actor MigrationRunner: Service {
             update { $0.target = analyzer.recognizer.id.rawValue; $0.state = .running }
             let migration = ModelMigration(store: support.store, analyzer: analyzer, workers: 1)
             let report = try await migration.run { report in
-                Task { await self.update { s in if report.processed >= (s.report?.processed ?? 0) { s.report = report } } }
+                // Awaited, so reports land in order and none outlives the migration.
+                await self.update { $0.report = report }
             }
             update { $0.report = report; $0.state = .done }
             logger.info("migration done", metadata: ["pack": "\(pack)", "embedded": "\(report.progress.embedded)",

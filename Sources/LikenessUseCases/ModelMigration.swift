@@ -32,7 +32,7 @@ public struct ModelMigration: Sendable {
 
     /// Embeds the faces left, `batch` at a time across the workers, reporting after each batch;
     /// stops after `limit` faces when given.
-    public func run(batch: Int = 32, limit: Int? = nil, report: @Sendable (Report) -> Void = { _ in }) async throws -> Report {
+    public func run(batch: Int = 32, limit: Int? = nil, report: @Sendable (Report) async -> Void = { _ in }) async throws -> Report {
         let started = ContinuousClock.now
         var processed = 0
         var after: FaceID = 0
@@ -60,7 +60,7 @@ public struct ModelMigration: Sendable {
             }
             processed += items.count
             after = last.faceID
-            report(try await current())
+            await report(try await current())
         }
         return try await current()
     }
