@@ -6,8 +6,8 @@ import Foundation
 /// `postgres://user:pass@host:5432/database` (`postgresql://` too).
 public enum DatabaseURL: Sendable, Equatable {
     case sqlite(path: String)
-    case mysql(host: String, port: Int, user: String, password: String, database: String)
-    case postgres(host: String, port: Int, user: String, password: String, database: String)
+    case mysql(DatabaseServer)
+    case postgres(DatabaseServer)
 
     public init(_ text: String) throws {
         if text.hasPrefix("sqlite://") {
@@ -28,8 +28,8 @@ public enum DatabaseURL: Sendable, Equatable {
         let user = url.user?.removingPercentEncoding ?? (postgres ? "postgres" : "root")
         let password = url.password?.removingPercentEncoding ?? ""
         self = postgres
-            ? .postgres(host: host, port: url.port ?? 5432, user: user, password: password, database: database)
-            : .mysql(host: host, port: url.port ?? 3306, user: user, password: password, database: database)
+            ? .postgres(DatabaseServer(host: host, port: url.port ?? 5432, user: user, password: password, database: database))
+            : .mysql(DatabaseServer(host: host, port: url.port ?? 3306, user: user, password: password, database: database))
     }
 
     /// The URL itself, password included: for a child process given the same database.
@@ -37,8 +37,8 @@ public enum DatabaseURL: Sendable, Equatable {
         func encoded(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed.subtracting(CharacterSet(charactersIn: ":@"))) ?? s }
         switch self {
         case let .sqlite(path): return "sqlite://\(path)"
-        case let .mysql(host, port, user, password, database): return "mysql://\(encoded(user)):\(encoded(password))@\(host):\(port)/\(database)"
-        case let .postgres(host, port, user, password, database): return "postgres://\(encoded(user)):\(encoded(password))@\(host):\(port)/\(database)"
+        case let .mysql(s): return "mysql://\(encoded(s.user)):\(encoded(s.password))@\(s.host):\(s.port)/\(s.database)"
+        case let .postgres(s): return "postgres://\(encoded(s.user)):\(encoded(s.password))@\(s.host):\(s.port)/\(s.database)"
         }
     }
 
@@ -46,8 +46,41 @@ public enum DatabaseURL: Sendable, Equatable {
     public var redacted: String {
         switch self {
         case let .sqlite(path): "sqlite://\(path)"
-        case let .mysql(host, port, user, _, database): "mysql://\(user):***@\(host):\(port)/\(database)"
-        case let .postgres(host, port, user, _, database): "postgres://\(user):***@\(host):\(port)/\(database)"
+        case let .mysql(s): "mysql://\(s.user):***@\(s.host):\(s.port)/\(s.database)"
+        case let .postgres(s): "postgres://\(s.user):***@\(s.host):\(s.port)/\(s.database)"
         }
+    }
+}
+
+/// A MariaDB or PostgreSQL server, the account and the database: what a mysql:// or
+/// postgres:// URL names, and what their connections are opened with.
+public struct DatabaseServer: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String
+    public var database: String
+
+    public init(host: String, port: Int, user: String, password: String, database: String) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+    }
+
+    /// The same server and account, another database (a test's own, or a replica's copy).
+    public func with(database: String) -> DatabaseServer {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+
+    /// Another server (a replica) with this account and database.
+    public func at(host: String, port: Int) -> DatabaseServer {
+        var copy = self
+        copy.host = host
+        copy.port = port
+        return copy
     }
 }

@@ -10,11 +10,7 @@ final class MariaDBConnection: SQLConnection {
     private let mysql: UnsafeMutablePointer<MYSQL>
 
     struct Options: Sendable, Equatable {
-        var host: String
-        var port: Int
-        var user: String
-        var password: String
-        var database: String
+        var server: DatabaseServer
         var connectTimeout: Int = 5
         /// A query that neither sends nor receives for this long fails as `unavailable`, instead
         /// of holding a pool thread forever on a hung server or network.
@@ -32,11 +28,12 @@ final class MariaDBConnection: SQLConnection {
         _ = mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &ioTimeout)
         // Affected rows count matched rows, so an update to identical values is not "not found".
         let flags = UInt(CLIENT_FOUND_ROWS)
-        guard mysql_real_connect(mysql, options.host, options.user, options.password, options.database,
-                                 UInt32(options.port), nil, flags) != nil else {
+        let server = options.server
+        guard mysql_real_connect(mysql, server.host, server.user, server.password, server.database,
+                                 UInt32(server.port), nil, flags) != nil else {
             let message = String(cString: mysql_error(mysql))
             // deinit closes the handle: the object is fully initialised, so it runs on a throw too.
-            throw StoreError.unavailable("MariaDB \(options.host):\(options.port): \(message)")
+            throw StoreError.unavailable("MariaDB \(server.host):\(server.port): \(message)")
         }
         // Strict mode: a value too long or out of range is an error, never silently cut.
         try executeScript("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'")

@@ -10,10 +10,11 @@ public enum OriginalPeopleTable {
               table.unicodeScalars.allSatisfy({ ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "_" }) else {
             throw StoreError.invalid("table name '\(table)' must be letters, digits and underscores")
         }
-        guard case let .mysql(host, port, user, password, database) = try DatabaseURL(url) else {
+        guard case let .mysql(server) = try DatabaseURL(url) else {
             throw StoreError.invalid("the original's database is a mysql:// URL")
         }
-        let connection = try MariaDBConnection(.init(host: host, port: port, user: user, password: password, database: database))
+        let database = server.database
+        let connection = try MariaDBConnection(.init(server: server))
         let columns = Set(try connection.query("""
             SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
             """, [.text(database), .text(table)]).compactMap { $0[0].text?.lowercased() })

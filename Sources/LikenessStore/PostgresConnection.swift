@@ -11,11 +11,7 @@ final class PostgresConnection: SQLConnection {
     private let connection: OpaquePointer
 
     struct Options: Sendable, Equatable {
-        var host: String
-        var port: Int
-        var user: String
-        var password: String
-        var database: String
+        var server: DatabaseServer
         var connectTimeout: Int = 5
     }
 
@@ -25,7 +21,8 @@ final class PostgresConnection: SQLConnection {
 
     init(_ options: Options) throws {
         let keys = ["host", "port", "user", "password", "dbname", "connect_timeout", "application_name", "client_encoding"]
-        let values = [options.host, String(options.port), options.user, options.password, options.database,
+        let server = options.server
+        let values = [server.host, String(server.port), server.user, server.password, server.database,
                       String(options.connectTimeout), "likeness", "UTF8"]
         let handle: OpaquePointer? = Self.withCStrings(keys) { k in
             Self.withCStrings(values) { v in PQconnectdbParams(k, v, 0) }
@@ -35,7 +32,7 @@ final class PostgresConnection: SQLConnection {
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
             // deinit closes the handle: the object is fully initialised, so it runs on a throw too.
-            throw StoreError.unavailable("PostgreSQL \(options.host):\(options.port): \(message)")
+            throw StoreError.unavailable("PostgreSQL \(server.host):\(server.port): \(message)")
         }
         // A query that hangs (a lock never released, a server gone quiet) fails instead of
         // holding a pool thread forever; notices (NOTICE: ... already exists) stay quiet.

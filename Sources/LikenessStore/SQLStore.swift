@@ -22,12 +22,10 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
             let dir = (path as NSString).deletingLastPathComponent
             if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
             pool = ConnectionPool(capacity: connections) { try SQLiteConnection(path: path) }
-        case let .mysql(host, port, user, password, database):
-            let options = MariaDBConnection.Options(host: host, port: port, user: user, password: password, database: database)
-            pool = ConnectionPool(capacity: connections) { try MariaDBConnection(options) }
-        case let .postgres(host, port, user, password, database):
-            let options = PostgresConnection.Options(host: host, port: port, user: user, password: password, database: database)
-            pool = ConnectionPool(capacity: connections) { try PostgresConnection(options) }
+        case let .mysql(server):
+            pool = ConnectionPool(capacity: connections) { try MariaDBConnection(.init(server: server)) }
+        case let .postgres(server):
+            pool = ConnectionPool(capacity: connections) { try PostgresConnection(.init(server: server)) }
         }
         if readOnly {
             _ = try pool.withConnection { c in try c.query("SELECT 1", []) }

@@ -13,17 +13,17 @@ import Testing
 
     /// A fresh MariaDB database holding the original's `nguoi` table.
     static func originalDatabase() throws -> String? {
-        guard let mysqlURL, case let .mysql(host, port, user, password, database) = try DatabaseURL(mysqlURL) else { return nil }
+        guard let mysqlURL, case let .mysql(server) = try DatabaseURL(mysqlURL) else { return nil }
         let name = "likeness_orig_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
-        try MariaDBConnection(.init(host: host, port: port, user: user, password: password, database: database))
+        try MariaDBConnection(.init(server: server))
             .executeScript("CREATE DATABASE \(name) CHARACTER SET utf8mb4")
-        let original = try MariaDBConnection(.init(host: host, port: port, user: user, password: password, database: name))
+        let original = try MariaDBConnection(.init(server: server.with(database: name)))
         // One statement per line, as the fixture is written.
         for statement in try String(contentsOf: fixtures.appendingPathComponent("nguoi.sql"), encoding: .utf8).split(separator: "\n")
         where !statement.trimmingCharacters(in: .whitespaces).isEmpty {
             try original.executeScript(String(statement))
         }
-        return "mysql://\(user):\(password)@\(host):\(port)/\(name)"
+        return DatabaseURL.mysql(server.with(database: name)).text
     }
 
     static func json(_ output: String) -> [String: Any] {

@@ -11,13 +11,12 @@ import Testing
 
     /// A fresh database on the test command's PostgreSQL.
     static func freshDatabase() throws -> String {
-        guard case let .postgres(host, port, user, password, database) = try DatabaseURL(postgresURL ?? "") else {
+        guard case let .postgres(server) = try DatabaseURL(postgresURL ?? "") else {
             throw StoreError.invalid("LIKENESS_TEST_POSTGRES_URL is not a postgres:// URL")
         }
         let name = "likeness_srv_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
-        try PostgresConnection(.init(host: host, port: port, user: user, password: password, database: database))
-            .executeScript("CREATE DATABASE \(name)")
-        return DatabaseURL.postgres(host: host, port: port, user: user, password: password, database: name).text
+        try PostgresConnection(.init(server: server)).executeScript("CREATE DATABASE \(name)")
+        return DatabaseURL.postgres(server.with(database: name)).text
     }
 
     @Test(.enabled(if: postgresURL != nil && EnrollCommandTests.available, "needs LIKENESS_TEST_POSTGRES_URL and ../shared/faces"))
@@ -72,12 +71,13 @@ import Testing
     func aLaggingReplicaKeepsEachClientsOwnWrites() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: StartupTests.likeness.path), "build the likeness executable first")
         let database = try Self.freshDatabase()
-        guard case let .postgres(_, _, user, password, name) = try DatabaseURL(database),
-              case let .postgres(host, port, _, _, _) = try DatabaseURL(Self.replicaURL ?? "") else { return }
-        let replica = DatabaseURL.postgres(host: host, port: port, user: user, password: password, database: name)
+        guard case let .postgres(primaryServer) = try DatabaseURL(database),
+              case let .postgres(replicaServer) = try DatabaseURL(Self.replicaURL ?? "") else { return }
+        let standbyServer = primaryServer.at(host: replicaServer.host, port: replicaServer.port)
+        let replica = DatabaseURL.postgres(standbyServer)
         var control: PostgresConnection?
         for _ in 0..<100 where control == nil {
-            control = try? PostgresConnection(.init(host: host, port: port, user: user, password: password, database: name))
+            control = try? PostgresConnection(.init(server: standbyServer))
             if control == nil { try await Task.sleep(for: .milliseconds(50)) }
         }
         let standby = try #require(control)
@@ -93,8 +93,7 @@ import Testing
 
         // Before pausing, the standby replays all the primary wrote (the servers' pgvector column,
         // trigger and HNSW index too), so that its searches run, only without the new face.
-        guard case let .postgres(primaryHost, primaryPort, _, _, _) = try DatabaseURL(database) else { return }
-        let primary = try PostgresConnection(.init(host: primaryHost, port: primaryPort, user: user, password: password, database: name))
+        let primary = try PostgresConnection(.init(server: primaryServer))
         let lsn = try primary.query("SELECT pg_current_wal_lsn()::text", []).first?[0].text ?? "0/0"
         var replayed = false
         for _ in 0..<400 where !replayed {

@@ -35,19 +35,19 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .sqlite, .memory:
             return .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("\(name).db").path)
         case .mysql:
-            guard case let .mysql(host, port, user, password, database) = try DatabaseURL(Self.mysqlURL ?? "") else {
+            guard case let .mysql(server) = try DatabaseURL(Self.mysqlURL ?? "") else {
                 throw StoreError.invalid("LIKENESS_TEST_MYSQL_URL is not a mysql:// URL")
             }
-            let admin = try MariaDBConnection(.init(host: host, port: port, user: user, password: password, database: database))
+            let admin = try MariaDBConnection(.init(server: server))
             try admin.executeScript("CREATE DATABASE \(name) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-            return .mysql(host: host, port: port, user: user, password: password, database: name)
+            return .mysql(server.with(database: name))
         case .postgres:
-            guard case let .postgres(host, port, user, password, database) = try DatabaseURL(Self.postgresURL ?? "") else {
+            guard case let .postgres(server) = try DatabaseURL(Self.postgresURL ?? "") else {
                 throw StoreError.invalid("LIKENESS_TEST_POSTGRES_URL is not a postgres:// URL")
             }
-            let admin = try PostgresConnection(.init(host: host, port: port, user: user, password: password, database: database))
+            let admin = try PostgresConnection(.init(server: server))
             try admin.executeScript("CREATE DATABASE \(name)")
-            return .postgres(host: host, port: port, user: user, password: password, database: name)
+            return .postgres(server.with(database: name))
         }
     }
 

@@ -36,8 +36,8 @@ import Testing
         let store = try SQLStore(url: url, connections: 1)
         _ = try await store.createPerson(classID: "A", name: "Alice", info: "")
         let id = try store.pool.withConnection { c in try c.query("SELECT CONNECTION_ID()", []).first?[0].int ?? 0 }
-        guard case let .mysql(host, port, user, password, database) = url else { return }
-        let admin = try MariaDBConnection(.init(host: host, port: port, user: user, password: password, database: database))
+        guard case let .mysql(server) = url else { return }
+        let admin = try MariaDBConnection(.init(server: server))
         try admin.executeScript("KILL \(id)")
         do {
             _ = try await store.person(classID: "A")

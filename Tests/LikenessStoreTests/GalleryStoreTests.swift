@@ -345,16 +345,16 @@ import Testing
     }
 
     @Test func unreachableDatabasesAreUnavailableErrors() throws {
-        #expect(throws: StoreError.self) { try SQLStore(url: .mysql(host: "127.0.0.1", port: 1, user: "u", password: "p", database: "d")) }
+        #expect(throws: StoreError.self) { try SQLStore(url: .mysql(DatabaseServer(host: "127.0.0.1", port: 1, user: "u", password: "p", database: "d"))) }
         #expect(throws: StoreError.self) { try SQLStore(url: .sqlite(path: "/proc/likeness-cannot-exist/x.db")) }
-        #expect(throws: StoreError.self) { try SQLStore(url: .postgres(host: "127.0.0.1", port: 1, user: "u", password: "p", database: "d")) }
+        #expect(throws: StoreError.self) { try SQLStore(url: .postgres(DatabaseServer(host: "127.0.0.1", port: 1, user: "u", password: "p", database: "d"))) }
         #expect(throws: StoreError.self) { try DatabaseURL("oracle://x/y") }
         #expect(try DatabaseURL("postgresql://likeness:p%3Aw@pg:5433/gallery") ==
-                .postgres(host: "pg", port: 5433, user: "likeness", password: "p:w", database: "gallery"))
-        let url = DatabaseURL.postgres(host: "pg", port: 5433, user: "a@b", password: "p:w/@", database: "gallery")
+                .postgres(DatabaseServer(host: "pg", port: 5433, user: "likeness", password: "p:w", database: "gallery")))
+        let url = DatabaseURL.postgres(DatabaseServer(host: "pg", port: 5433, user: "a@b", password: "p:w/@", database: "gallery"))
         #expect(try DatabaseURL(url.text) == url)
         #expect(try DatabaseURL("mysql://root:p%40ss@db:3307/face_recognition") ==
-                .mysql(host: "db", port: 3307, user: "root", password: "p@ss", database: "face_recognition"))
+                .mysql(DatabaseServer(host: "db", port: 3307, user: "root", password: "p@ss", database: "face_recognition")))
         #expect(try DatabaseURL("sqlite:///var/lib/likeness/likeness.db") == .sqlite(path: "/var/lib/likeness/likeness.db"))
     }
 }

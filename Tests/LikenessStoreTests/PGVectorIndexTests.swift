@@ -107,9 +107,8 @@ struct PGVectorIndexTests {
     func aLaggingReplicaDoesNotLoseAReadYourWritesAnswer() async throws {
         let url = try Backend.postgres.freshURL()
         let store = try SQLStore(url: url)
-        guard case let .postgres(_, _, user, password, database) = url,
-              case let .postgres(host, port, _, _, _) = try DatabaseURL(Self.replicaURL ?? "") else { return }
-        let replicaURL = DatabaseURL.postgres(host: host, port: port, user: user, password: password, database: database)
+        guard case let .postgres(primary) = url, case let .postgres(standby) = try DatabaseURL(Self.replicaURL ?? "") else { return }
+        let replicaURL = DatabaseURL.postgres(primary.at(host: standby.host, port: standby.port))
         // The new database reaches the replica by streaming.
         var replicaStore: SQLStore?
         for _ in 0..<100 where replicaStore == nil {
