@@ -53,7 +53,8 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
     /// Whether the runtime library loads and speaks this shim's API version.
     public static let isAvailable: Bool = {
         var err = [CChar](repeating: 0, count: 256)
-        return lort_available(&err, err.count) == 0
+        // The wide sessions share one process-wide pool of every core (see the shim).
+        return lort_initialise(Int32(defaultThreads), spinning ? 1 : 0, &err, err.count) == 0
     }()
 
     /// Intra-op threads of the wide session: `LIKENESS_ORT_THREADS`, else every core. With 1,
@@ -63,7 +64,7 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Whether the wide session's threads spin while a pass runs (`LIKENESS_ORT_SPIN=1`). Off by
+    /// Whether the shared pool of the wide sessions spins while a pass runs (`LIKENESS_ORT_SPIN=1`). Off by
     /// default: measured on 2 cores (likeness-bench throughput, YuNet + MobileFaceNet), it makes a
     /// lone request about 1 ms faster (67-71 -> 75-76 images/s on one thread) but costs two
     /// concurrent ones 13% (116 -> 101 images/s), since a pass that starts alone spins on the
@@ -117,6 +118,8 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
     }
 
     private static func session(path: String, threads: Int, model: [UInt8]?) throws -> OpaquePointer {
+        // The runtime is set up (its shared pool sized) before the first session.
+        _ = isAvailable
         var out: OpaquePointer?
         do {
             try NativeError.check("onnxruntime") { (err: UnsafeMutablePointer<CChar>, len: Int) -> Int32 in
