@@ -1,27 +1,15 @@
 """One lone request's two passes (YuNet at 256 x 256, then MobileFaceNet), as the server runs them,
 with a short idle gap between requests: each session with its own pool of 2 intra-op threads (what
-the shim does today) against one process-wide pool of 2 shared by both sessions (ORT's global
-thread pools). Medians and means of 300 requests after 30 warm-ups; each mode in its own process,
+the shim did before) against one process-wide pool of 2 shared by both sessions (ORT's global
+thread pools, what the shim does now). Medians and means of 300 requests after 30 warm-ups; each mode in its own process,
 since the global pools must be set before the first session. Idle threads sleep in both modes.
     python bench/ort_pools.py [MODEL_DIR]      (bench/onnx_reference_venv.sh gives a python)
 """
 import subprocess, sys, time
-import numpy as np, onnx, onnxruntime as ort
+import numpy as np, onnxruntime as ort
+from ort_threads import freed  # YuNet with its input freed to a given size
 
 models = (sys.argv[1] if len(sys.argv) > 1 else "../shared/models").rstrip("/") + "/"
-
-
-def yunet_at(side):
-    m = onnx.load(models + "face_detection_yunet_2022mar.onnx")
-    for i in m.graph.input:
-        d = i.type.tensor_type.shape.dim
-        if len(d) == 4:
-            d[2].dim_value, d[3].dim_value = side, side
-    del m.graph.value_info[:]
-    for o in m.graph.output:
-        for dim in o.type.tensor_type.shape.dim:
-            dim.ClearField("dim_value")
-    return m.SerializeToString()
 
 
 def measure(mode):
@@ -40,7 +28,7 @@ def measure(mode):
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         return ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
 
-    det, emb = session(yunet_at(256)), session(open(models + "mobilefacenet_128.onnx", "rb").read())
+    det, emb = session(freed(models + "face_detection_yunet_2022mar.onnx", 256, 256)), session(open(models + "mobilefacenet_128.onnx", "rb").read())
     xd = np.random.rand(1, 3, 256, 256).astype(np.float32) * 255
     xe = np.random.rand(1, 3, 112, 112).astype(np.float32)
     dn, en = det.get_inputs()[0].name, emb.get_inputs()[0].name

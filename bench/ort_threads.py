@@ -38,10 +38,11 @@ def median_ms(s, x, n=300):
         times.append(time.perf_counter() - t)
     return float(np.median(times)) * 1000
 
-yunet = freed(models + "face_detection_yunet_2022mar.onnx", 256, 256)
-mfn = open(models + "mobilefacenet_128.onnx", "rb").read()
-for threads in (1, 2):
-    for spin in ("0", "1"):
-        y = median_ms(session(yunet, threads, spin), np.random.rand(1, 3, 256, 256).astype(np.float32) * 255)
-        m = median_ms(session(mfn, threads, spin), np.random.rand(1, 3, 112, 112).astype(np.float32))
-        print(f"onnxruntime {ort.__version__} threads={threads} spinning={spin}: YuNet@256 {y:.2f} ms, MobileFaceNet {m:.2f} ms", flush=True)
+if __name__ == "__main__":  # bench/ort_pools.py borrows freed()
+    yunet = freed(models + "face_detection_yunet_2022mar.onnx", 256, 256)
+    mfn = open(models + "mobilefacenet_128.onnx", "rb").read()
+    for threads in (1, 2):
+        for spin in ("0", "1"):
+            y = median_ms(session(yunet, threads, spin), np.random.rand(1, 3, 256, 256).astype(np.float32) * 255)
+            m = median_ms(session(mfn, threads, spin), np.random.rand(1, 3, 112, 112).astype(np.float32))
+            print(f"onnxruntime {ort.__version__} threads={threads} spinning={spin}: YuNet@256 {y:.2f} ms, MobileFaceNet {m:.2f} ms", flush=True)

@@ -13,3 +13,11 @@ public struct Stopwatch: Sendable {
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }
+
+extension Duration {
+    /// The duration in seconds, as a rate or a timeout needs it.
+    public var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

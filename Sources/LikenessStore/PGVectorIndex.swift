@@ -119,8 +119,8 @@ public final class PGVectorIndex: GalleryIndex, @unchecked Sendable {
             ORDER BY (vec::vector(\(dimension))) <#> ?::vector(\(dimension)) LIMIT ?
             """
         func run(_ c: any SQLConnection) throws -> [SearchHit] {
-            let ef = String(min(1000, max(efSearch, k)))
-            if let postgres = c as? PostgresConnection { try postgres.set("hnsw.ef_search", to: ef) } else { try c.executeScript("SET hnsw.ef_search = \(ef)") }
+            guard let postgres = c as? PostgresConnection else { throw StoreError.invalid("pgvector searches need PostgreSQL") }
+            try postgres.set("hnsw.ef_search", to: String(min(1000, max(efSearch, k))))
             return try c.query(sql, [.text(text), .text(text), .int(Int64(k))]).compactMap { r in
                 guard let id = r[0].int, let score = r[1].double, Float(score) >= minScore else { return nil }
                 return SearchHit(id: id, score: Float(score))

@@ -37,8 +37,7 @@ public struct ModelMigration: Sendable {
         var processed = 0
         var after: FaceID = 0
         func current() async throws -> Report {
-            let elapsed = started.duration(to: .now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = started.duration(to: .now).inSeconds
             return Report(progress: try await store.migrationProgress(to: target), processed: processed,
                           facesPerSecond: seconds > 0 ? Double(processed) / seconds : 0)
         }

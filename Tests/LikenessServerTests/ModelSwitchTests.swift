@@ -11,15 +11,12 @@ import Testing
 /// It is answered "send it again", never searched against, or stored under, the wrong model.
 @Suite struct ModelSwitchTests {
     @Test func anEmbeddingOfTheModelSwitchedOutIsNeitherSearchedNorStored() async throws {
-        let store = MemoryStore()
+        let harness = Harness()
+        let store = harness.store
         // The analyzer still makes "fake" embeddings; the index in service is already another recognizer's.
         let serving = ServingModel(.init(analyzer: FakeAnalyzer(), index: FakeIndex(source: store, recognizer: RecognizerID("next")),
                                          packName: "next"))
-        var configuration = ServerConfiguration()
-        configuration.bcryptCost = 4
-        let app = try await buildApplication(configuration: configuration,
-                                             services: ServerServices(serving: serving, gallery: store, accounts: store))
-        try await app.test(.router) { client in
+        try await harness.run(serving: serving) { client in
             let (_, oper, viewer) = try await tokens(client)
             _ = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
                                          body: ByteBuffer(string: #"{"class_id": "A", "name": "Alice"}"#))
@@ -46,14 +43,11 @@ import Testing
     /// A switch that lands while a query's image is analysed: the query is answered whole by the
     /// pack it started with (its analyzer, its index), with no error to retry.
     @Test func aQueryThatSpansASwitchIsAnsweredByThePackItStartedWith() async throws {
-        let store = MemoryStore()
-        let index = FakeIndex(source: store)
+        let harness = Harness()
+        let store = harness.store
+        let index = harness.index
         let serving = ServingModel(.init(analyzer: FakeAnalyzer(), index: index, packName: "fake"))
-        var configuration = ServerConfiguration()
-        configuration.bcryptCost = 4
-        let app = try await buildApplication(configuration: configuration,
-                                             services: ServerServices(serving: serving, gallery: store, accounts: store))
-        try await app.test(.router) { client in
+        try await harness.run(serving: serving) { client in
             let (_, oper, viewer) = try await tokens(client)
             _ = try await client.execute(uri: "/v1/people", method: .post, headers: jsonHeaders(oper),
                                          body: ByteBuffer(string: #"{"class_id": "A", "name": "Alice"}"#))

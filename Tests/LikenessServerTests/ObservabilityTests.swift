@@ -14,12 +14,8 @@ import Testing
     static func curl(_ arguments: [String]) throws -> Answer {
         let headers = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-h-\(UUID().uuidString)").path
         defer { unlink(headers) }
-        let pipe = Pipe()
-        let p = try ChildProcess("/usr/bin/curl", ["-s", "--max-time", "10", "-D", headers, "-w", "\n%{http_code}"] + arguments,
-                                 output: .pipe(pipe), limit: .seconds(30))
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.wait()
-        var text = String(decoding: data, as: UTF8.self)
+        var (_, text) = try ChildProcess.run("/usr/bin/curl", ["-s", "--max-time", "10", "-D", headers, "-w", "\n%{http_code}"] + arguments,
+                                             limit: .seconds(30))
         let code = Int(text.split(separator: "\n").last ?? "") ?? -1
         if let cut = text.lastIndex(of: "\n") { text = String(text[..<cut]) }
         return Answer(status: code, headers: (try? String(contentsOfFile: headers, encoding: .utf8)) ?? "", body: text)

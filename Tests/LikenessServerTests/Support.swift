@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import LikenessCore
 import LikenessServer
+import LikenessUseCases
 @_exported import LikenessTestSupport
 import Testing
 
@@ -25,9 +26,11 @@ struct Harness {
         configuration = c
     }
 
-    func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = try await buildApplication(configuration: configuration,
-                                         services: ServerServices(analyzer: analyzer, gallery: gallery, accounts: accounts, index: index))
+    /// The app on this harness's analyzer and index, or on `serving` when a test swaps packs.
+    func run(serving: ServingModel? = nil, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let services = serving.map { ServerServices(serving: $0, gallery: gallery, accounts: accounts) }
+            ?? ServerServices(analyzer: analyzer, gallery: gallery, accounts: accounts, index: index)
+        let app = try await buildApplication(configuration: configuration, services: services)
         try await app.test(.router, body)
     }
 }

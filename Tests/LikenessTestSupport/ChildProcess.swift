@@ -1,4 +1,5 @@
 import Foundation
+import LikenessCore
 import Synchronization
 
 /// A process the tests start (the likeness executable, curl, openssl), waited for through its
@@ -56,7 +57,7 @@ public final class ChildProcess: @unchecked Sendable {
         }
         try process.run()
         let pid = process.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + limit.timeInterval) { [state] in
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit.inSeconds) { [state] in
             let kill = state.withLock { s -> Bool in
                 guard !s.done else { return false }
                 s.killedByWatchdog = true
@@ -79,7 +80,7 @@ public final class ChildProcess: @unchecked Sendable {
     /// Waits until it has exited, for at most `limit`; answers whether it had.
     @discardableResult
     public func wait(upTo limit: Duration = .seconds(660)) -> Bool {
-        guard exited.wait(timeout: .now() + limit.timeInterval) == .success else { return false }
+        guard exited.wait(timeout: .now() + limit.inSeconds) == .success else { return false }
         exited.signal()  // for the next caller
         return true
     }
@@ -110,12 +111,5 @@ public final class ChildProcess: @unchecked Sendable {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         child.wait()
         return (child, String(decoding: data, as: UTF8.self))
-    }
-}
-
-extension Duration {
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

@@ -53,7 +53,8 @@ static void initialise(void) {
     if (pool_threads > 1) {
         /* One pool for every model: a lone request's detection and embedding find its threads
          * awake from each other's pass, where per-session pools each sleep between requests
-         * (bench/ort_pools.py: 5.6 -> 5.0 ms for YuNet + MobileFaceNet on 2 cores). */
+         * (bench/ort_pools.py, quiet machine: 5.6 -> 5.0 ms for YuNet + MobileFaceNet on 2
+         * cores; in the server within noise), and the process keeps fewer threads. */
         OrtThreadingOptions *threading = NULL;
         status = api->CreateThreadingOptions(&threading);
         if (status == NULL) status = api->SetGlobalIntraOpNumThreads(threading, pool_threads);

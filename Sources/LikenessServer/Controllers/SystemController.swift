@@ -122,7 +122,7 @@ struct SystemController: Sendable {
                          models: current.packFiles.map { .init(role: $0.role, file: $0.file, licence: $0.licence,
                                                        restricted: $0.restricted) },
                          people: people, faces: await gallery.indexStatus.count, executors: load,
-                         uptime_seconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
+                         uptime_seconds: uptime.inSeconds,
                          liveness_available: recognition.capabilities.liveness, attributes_available: recognition.capabilities.attributes)
     }
 
