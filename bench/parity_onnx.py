@@ -10,6 +10,7 @@ score difference, per pack. Usage (from the repo root):
     bench/parity_onnx.sh            # builds likeness in release, sets up the venv, runs this
 """
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,14 @@ SHARED = Path(sys.argv[2]).resolve()
 PACKS = sys.argv[3:]
 TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
                      [41.5493, 92.3655], [70.7299, 92.2041]], dtype=np.float64)
+
+
+def detection_limit(w, h, size, min_face):
+    """Likeness's DetectionScale: the longer side to shrink to, lowered from input_size so that a
+    face of min_face_size pixels is still 20 at the detector, never below 160."""
+    if not min_face:
+        return size
+    return min(size, max(160, math.ceil(max(w, h) * 20.0 / min_face)))
 
 
 def images():
@@ -53,10 +62,12 @@ class YuNet:
         self.score = spec.get("score_threshold", 0.9)
         self.nms = spec.get("nms_threshold", 0.3)
         self.size = spec.get("input_size", 640)
+        self.min_face = spec.get("min_face_size")
 
     def __call__(self, img):
         h, w = img.shape[:2]
-        f = self.size / max(w, h) if max(w, h) > self.size else 1.0
+        limit = detection_limit(w, h, self.size, self.min_face)
+        f = limit / max(w, h) if max(w, h) > limit else 1.0
         if f < 1:
             img = cv2.resize(img, (max(1, round(w * f)), max(1, round(h * f))))
         ch, cw = (max(64, (n + 31) // 32 * 32) for n in img.shape[:2])
@@ -102,6 +113,7 @@ class SCRFD:
     def __init__(self, spec, base):
         self.sess = freed(base / spec["model"]["file"])
         self.size = spec.get("input_size", 640)
+        self.min_face = spec.get("min_face_size")
         self.score = spec.get("score_threshold", 0.5)
         self.nms_thresh = spec.get("nms_threshold", 0.4)
         names = spec["outputs"]
@@ -109,7 +121,8 @@ class SCRFD:
 
     def __call__(self, img):
         h0, w0 = img.shape[:2]
-        f = self.size / max(w0, h0) if max(w0, h0) > self.size else 1.0
+        limit = detection_limit(w0, h0, self.size, self.min_face)
+        f = limit / max(w0, h0) if max(w0, h0) > limit else 1.0
         nw, nh = (max(1, round(w0 * f)), max(1, round(h0 * f))) if f < 1 else (w0, h0)
         scale = nh / h0
         ch, cw = (max(32, (n + 31) // 32 * 32) for n in (nh, nw))

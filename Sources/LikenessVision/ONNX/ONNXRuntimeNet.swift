@@ -1,5 +1,6 @@
 import CONNXRuntime
 import Foundation
+import LikenessCore
 import Synchronization
 
 /// What the model-task types (SCRFD, ArcFace-family, MiniFASNet, genderage) need of a network:
@@ -152,7 +153,9 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
         // strdup'ed names: C needs stable pointers for the whole call.
         let names = outputs.map { $0.map { strdup($0) } ?? nil }
         defer { names.forEach { free($0) } }
-        let alone = Self.running.add(1, ordering: .relaxed).newValue == 1
+        // Wide only for a pass that runs alone and whose request is the only one in hand: under
+        // load, a pass that starts in a lull must not take the core the next request needs.
+        let alone = Self.running.add(1, ordering: .relaxed).newValue == 1 && InferenceDemand.current <= 1
         defer { Self.running.subtract(1, ordering: .relaxed) }
         let session = alone ? wide : narrow
         try NativeError.check("onnxruntime") { err, len in

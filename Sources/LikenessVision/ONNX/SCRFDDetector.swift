@@ -36,14 +36,16 @@ public final class SCRFDDetector: FaceDetector {
     public static let anchorsPerCell = 2
 
     public let inputSize: Int
+    /// The smallest face wanted, in the photo's pixels (`DetectionScale`); sized to the image only.
+    public let minFaceSize: Double?
     public let options: Options
     private let outputs: OutputNames
     private let net: any ONNXNetwork
     /// The network takes any size (ONNX Runtime): the image's own, padded.
     public let sizedToImage: Bool
 
-    public init(modelPath: String, inputSize: Int = 640, outputs: OutputNames, options: Options = Options(),
-                engine: ONNXEngine = .preferred) throws {
+    public init(modelPath: String, inputSize: Int = 640, minFaceSize: Double? = nil, outputs: OutputNames,
+                options: Options = Options(), engine: ONNXEngine = .preferred) throws {
         guard inputSize > 0, inputSize % 32 == 0 else {
             throw ModelLoadError(path: modelPath, reason: "the input size must be a multiple of 32")
         }
@@ -63,6 +65,7 @@ public final class SCRFDDetector: FaceDetector {
         }
         self.net = net
         self.inputSize = inputSize
+        self.minFaceSize = minFaceSize
         self.outputs = outputs
         self.options = options
         // Wrong input sizes only show in a forward pass: run one now, at load time.
@@ -77,7 +80,9 @@ public final class SCRFDDetector: FaceDetector {
     public func detect(in image: Image, timings: inout StageTimings) throws -> [DetectedFace] {
         var watch = Stopwatch()
         let (newWidth, newHeight) = sizedToImage
-            ? ImageTransforms.shrunkSize(width: image.width, height: image.height, limit: inputSize)
+            ? ImageTransforms.shrunkSize(width: image.width, height: image.height,
+                                         limit: DetectionScale.limit(width: image.width, height: image.height,
+                                                                     inputSize: inputSize, minFaceSize: minFaceSize))
             : Self.letterboxed(image, into: inputSize)
         let scale = Double(newHeight) / Double(image.height)
         let resized = newWidth == image.width && newHeight == image.height

@@ -18,11 +18,15 @@ public final class YuNetDetector: FaceDetector {
         /// The canvas side (a multiple of 32). Larger finds smaller faces in large photos, at a
         /// quadratic cost.
         public var inputSize: Int
+        /// The smallest face wanted, in the photo's pixels: on ONNX Runtime the photo is shrunk
+        /// as far as that allows (`DetectionScale`). nil: only to `inputSize`.
+        public var minFaceSize: Double?
 
-        public init(scoreThreshold: Float = 0.9, nmsThreshold: Float = 0.3, inputSize: Int = 640) {
+        public init(scoreThreshold: Float = 0.9, nmsThreshold: Float = 0.3, inputSize: Int = 640, minFaceSize: Double? = nil) {
             self.scoreThreshold = scoreThreshold
             self.nmsThreshold = nmsThreshold
             self.inputSize = inputSize
+            self.minFaceSize = minFaceSize
         }
     }
 

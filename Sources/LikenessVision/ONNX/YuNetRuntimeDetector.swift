@@ -39,8 +39,10 @@ public final class YuNetRuntimeDetector: FaceDetector {
     public func detect(in image: Image, timings: inout StageTimings) throws -> [DetectedFace] {
         var watch = Stopwatch()
         let longer = max(image.width, image.height)
-        let factor = longer > options.inputSize ? Double(options.inputSize) / Double(longer) : 1
-        let scaled = try ImageTransforms.shrunk(image, limit: options.inputSize)
+        let limit = DetectionScale.limit(width: image.width, height: image.height, inputSize: options.inputSize,
+                                         minFaceSize: options.minFaceSize)
+        let factor = longer > limit ? Double(limit) / Double(longer) : 1
+        let scaled = try ImageTransforms.shrunk(image, limit: limit)
         let width = Self.padded(scaled.width), height = Self.padded(scaled.height)
         let outputs = try net.forward(Self.blob(scaled, width: width, height: height), shape: [1, 3, height, width],
                                       outputs: ["loc", "conf", "iou"])

@@ -44,6 +44,10 @@ public struct ModelPack: Codable, Sendable, Equatable {
         public var model: File
         /// The square the detector runs on (SCRFD: the model's fixed input; YuNet: the canvas).
         public var inputSize: Int?
+        /// The smallest face wanted, in the photo's pixels: YuNet and SCRFD on ONNX Runtime
+        /// detect on the smallest canvas that still finds it (`DetectionScale`). Absent: the
+        /// photo is only shrunk to `inputSize`.
+        public var minFaceSize: Double?
         public var scoreThreshold: Float?
         public var nmsThreshold: Float?
         /// SCRFD: output names per stride (8, 16, 32).
@@ -51,12 +55,13 @@ public struct ModelPack: Codable, Sendable, Equatable {
         /// dlib: times the image is upsampled.
         public var upsample: Int?
 
-        public init(type: DetectorType, model: File, inputSize: Int? = nil, scoreThreshold: Float? = nil,
-                    nmsThreshold: Float? = nil, outputs: SCRFDDetector.OutputNames? = nil,
+        public init(type: DetectorType, model: File, inputSize: Int? = nil, minFaceSize: Double? = nil,
+                    scoreThreshold: Float? = nil, nmsThreshold: Float? = nil, outputs: SCRFDDetector.OutputNames? = nil,
                     upsample: Int? = nil) {
             self.type = type
             self.model = model
             self.inputSize = inputSize
+            self.minFaceSize = minFaceSize
             self.scoreThreshold = scoreThreshold
             self.nmsThreshold = nmsThreshold
             self.outputs = outputs

@@ -54,7 +54,7 @@ public enum PackCatalog {
     /// YuNet, the detector of the packs without one of their own.
     static let yunet = ModelPack.Detector(
         type: .yunet, model: .init(file: "face_detection_yunet_2022mar.onnx", sha256: yunetSHA, licence: "MIT"),
-        inputSize: 640, scoreThreshold: 0.8, nmsThreshold: 0.3)
+        inputSize: 640, minFaceSize: 32, scoreThreshold: 0.8, nmsThreshold: 0.3)
 
     /// The anti-spoofing add-on's files, referred to from the packs; optional at load time.
     static let liveness = ModelPack.Liveness(threshold: 0.7, models: [
@@ -78,7 +78,7 @@ public enum PackCatalog {
     /// only pinned to 640 x 640.
     static func scrfd(_ file: String, outputs: SCRFDDetector.OutputNames) -> ModelPack.Detector {
         ModelPack.Detector(type: .scrfd, model: .init(file: file, licence: "InsightFace: non-commercial research only"),
-                           inputSize: 640, scoreThreshold: 0.5, nmsThreshold: 0.4, outputs: outputs)
+                           inputSize: 640, minFaceSize: 32, scoreThreshold: 0.5, nmsThreshold: 0.4, outputs: outputs)
     }
 
     static let det500m = scrfd("det_500m.onnx", outputs: .init(scores: ["443", "468", "493"], boxes: ["446", "471", "496"],

@@ -17,6 +17,7 @@ extension FacePipeline {
             if let v = d.scoreThreshold { options.scoreThreshold = v }
             if let v = d.nmsThreshold { options.nmsThreshold = v }
             if let v = d.inputSize { options.inputSize = v }
+            options.minFaceSize = d.minFaceSize
             // ONNX Runtime runs YuNet at the image's size; OpenCV keeps its fixed canvases.
             detector = ONNXEngine.preferred == .onnxRuntime
                 ? try YuNetRuntimeDetector(modelPath: installed.path(of: d.model), options: options)
@@ -29,7 +30,7 @@ extension FacePipeline {
             if let v = d.scoreThreshold { options.scoreThreshold = v }
             if let v = d.nmsThreshold { options.nmsThreshold = Double(v) }
             detector = try SCRFDDetector(modelPath: installed.path(of: d.model), inputSize: d.inputSize ?? 640,
-                                         outputs: outputs, options: options)
+                                         minFaceSize: d.minFaceSize, outputs: outputs, options: options)
         case .dlibHog:
             detector = try DlibFaceDetector(shapePredictorPath: installed.path(of: d.model),
                                             options: .init(upsample: d.upsample ?? 1))
