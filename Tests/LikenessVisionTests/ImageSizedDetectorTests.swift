@@ -26,6 +26,19 @@ struct ImageSizedDetectorTests {
         }
     }
 
+    /// A minimum face size of 32 px detects a 250 x 250 photo at 160, exactly as an input size
+    /// of 160 does; with no minimum the same photo runs at its own size and finds the same face.
+    @Test func minimumFaceSizeShrinksTheCanvas() throws {
+        let image = try ImageDecoder().decode(try Fixtures.bytes("lfw-devtrain/AJ_Cook/AJ_Cook_0001.jpg"))
+        let byMinimum = try YuNetRuntimeDetector(modelPath: Self.model, options: .init(scoreThreshold: 0.8, inputSize: 640, minFaceSize: 32))
+            .detect(in: image)
+        let bySize = try YuNetRuntimeDetector(modelPath: Self.model, options: .init(scoreThreshold: 0.8, inputSize: 160)).detect(in: image)
+        let native = try YuNetRuntimeDetector(modelPath: Self.model, options: .init(scoreThreshold: 0.8, inputSize: 640)).detect(in: image)
+        #expect(byMinimum == bySize && byMinimum.count == 1)
+        #expect(byMinimum.first?.box.iou(try #require(native.first).box) ?? 0 > 0.8)
+        #expect(byMinimum != native)
+    }
+
     @Test func canvasesArePaddedToMultiplesOf32() {
         #expect(YuNetRuntimeDetector.padded(1) == 64 && YuNetRuntimeDetector.padded(64) == 64 && YuNetRuntimeDetector.padded(65) == 96)
         #expect(YuNetRuntimeDetector.padded(250) == 256 && YuNetRuntimeDetector.padded(640) == 640)
