@@ -1,18 +1,18 @@
 import Synchronization
 
-/// How many image analyses the process has in hand: waiting for an inference thread or
-/// running on one. The inference engine reads it to choose a pass's threads: a request that is
-/// the only one in hand may spread its passes over every core, while under load each pass keeps
-/// to its own thread, since a second thread would only take the core that another request's
-/// pass is about to need (on 2 cores, throughput at concurrency 4 fell by about a fifth when
+/// How many requests the process has in hand that may need a core (the server counts them:
+/// `DemandMiddleware`). The inference engine reads it to choose a pass's threads: a request
+/// that is the only one in hand may spread its passes over every core, while under load each
+/// pass keeps to its own thread, since a second thread would only take the core that another
+/// request is about to need (on 2 cores, throughput at concurrency 4 fell by about a fifth when
 /// passes went wide whenever no other pass happened to be running at that instant).
 public enum InferenceDemand {
     private static let count = Atomic<Int>(0)
 
-    /// Analyses in hand now; 0 where nothing counts them (the CLI, benchmarks).
+    /// Requests in hand now; 0 where nothing counts them (the CLI, benchmarks, migrations).
     public static var current: Int { count.load(ordering: .relaxed) }
 
-    /// Runs `body` counted as one analysis in hand, from before it waits for a thread to its end.
+    /// Runs `body` counted as one request in hand.
     public static func counting<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         count.add(1, ordering: .relaxed)
         defer { count.subtract(1, ordering: .relaxed) }

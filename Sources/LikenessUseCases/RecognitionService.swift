@@ -98,9 +98,7 @@ public struct RecognitionService: Sendable {
         let options = AnalysisOptions(embed: embed, maxFaces: settings.maxFacesPerImage, minFaceSize: filter.minFaceSize ?? 0,
                                       minDetectorScore: filter.minDetectorScore, liveness: liveness, attributes: attributes,
                                       cropLargestFace: crop)
-        let analysis = try await InferenceDemand.counting {
-            try await executors.inference.run { [analyzer] in try analyzer.analyzeNow(image, options: options) }
-        }
+        let analysis = try await executors.inference.run { [analyzer] in try analyzer.analyzeNow(image, options: options) }
         StageMetrics.shared.record(analysis.timings)
         return analysis
     }
