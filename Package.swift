@@ -55,6 +55,7 @@ let package = Package(
             linkerSettings: [
                 .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"),
                 .linkedLibrary("opencv_imgcodecs"), .linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_objdetect"),
+                .linkedLibrary("jpeg"),
             ]
         ),
         .target(

@@ -10,11 +10,13 @@ WITH_TEST_DEPS="${WITH_TEST_DEPS:-1}"
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# The -dev packages of the OpenCV modules we link, not libopencv-dev, which pulls VTK and Qt.
+# The -dev packages of the OpenCV modules we link, not libopencv-dev, which pulls VTK and Qt, and
+# libjpeg's (JPEGs are decoded straight to BGR by libjpeg-turbo, the library OpenCV uses).
 packages=(
   pkg-config curl
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libopencv-dnn-dev libopencv-objdetect-dev
+  libjpeg62-turbo-dev
   libdlib-dev libopenblas-dev liblapack-dev
   libfaiss-dev libmariadb-dev libsqlite3-dev libpq-dev
   zlib1g-dev

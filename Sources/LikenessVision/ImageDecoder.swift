@@ -24,7 +24,15 @@ public struct ImageDecoder: Sendable {
         self.limits = limits
     }
 
-    public func decode(_ data: [UInt8]) throws(ImageError) -> Image {
+    public func decode(_ data: [UInt8]) throws(ImageError) -> Image { try decode(data, with: lcv_decode) }
+
+    /// Through cv::imdecode whatever the format: the reference the JPEG path is checked against.
+    func decodeWithOpenCV(_ data: [UInt8]) throws(ImageError) -> Image { try decode(data, with: lcv_decode_opencv) }
+
+    private typealias NativeDecode = (UnsafePointer<UInt8>?, Int, Int32, UnsafeMutablePointer<lcv_image>?,
+                                      UnsafeMutablePointer<CChar>?, Int) -> Int32
+
+    private func decode(_ data: [UInt8], with native: NativeDecode) throws(ImageError) -> Image {
         guard !data.isEmpty else { throw .empty }
         guard data.count <= limits.maxBytes else { throw .tooLarge(bytes: data.count, limit: limits.maxBytes) }
         let header = try ImageHeader.parse(data)
@@ -35,7 +43,7 @@ public struct ImageDecoder: Sendable {
         var decoded = lcv_image()
         do {
             try NativeError.check("OpenCV") { err, len in
-                data.withUnsafeBufferPointer { lcv_decode($0.baseAddress, $0.count, Int32(header.orientation), &decoded, err, len) }
+                data.withUnsafeBufferPointer { native($0.baseAddress, $0.count, Int32(header.orientation), &decoded, err, len) }
             }
         } catch {
             throw .corrupt(format: header.format.rawValue, reason: error.message)

@@ -33,9 +33,13 @@ void lcv_quiet_logs(void);
 
 /// Decodes an encoded image (JPEG, PNG, WebP, BMP, ...) to 8-bit BGR, then applies the EXIF
 /// orientation `orientation` (1-8; anything else means upright). OpenCV's own EXIF handling
-/// is switched off so that the caller decides.
+/// is switched off so that the caller decides. JPEGs of 1 or 3 components are decoded by
+/// libjpeg straight to BGR (the pixels imdecode gives, without its byte swap and copies).
 int lcv_decode(const uint8_t *bytes, size_t length, int orientation, lcv_image *out,
                char *err, size_t errlen);
+/// The same through cv::imdecode whatever the format: the fallback, and the tests' reference.
+int lcv_decode_opencv(const uint8_t *bytes, size_t length, int orientation, lcv_image *out,
+                      char *err, size_t errlen);
 void lcv_image_free(lcv_image *image);
 
 /// Encodes packed BGR to the format named by `ext` (".jpg", ".png", ...); for tests and
