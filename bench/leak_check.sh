@@ -21,13 +21,18 @@ i = data.index(b"IDAT") + 40
 data[i:i + 64] = bytes(b ^ 0x5A for b in data[i:i + 64])
 open(sys.argv[2], "wb").write(data)
 PY
-# A JPEG whose scan data is scrambled: libjpeg fails inside the scan (its longjmp path in the shim).
-python3 - "$SHARED/faces/lfw-devtrain/AJ_Cook/AJ_Cook_0001.jpg" "$tmp/corrupt.jpg" <<'PY'
+# JPEGs that reach libjpeg: one with scrambled scan data (decoded with warnings, as OpenCV
+# does), one with a bogus Huffman table (libjpeg's error exit: the shim's longjmp path).
+python3 - "$SHARED/faces/lfw-devtrain/AJ_Cook/AJ_Cook_0001.jpg" "$tmp/corrupt.jpg" "$tmp/bad-huffman.jpg" <<'PY'
 import sys
 data = bytearray(open(sys.argv[1], "rb").read())
+scrambled = bytearray(data)
 i = len(data) // 2
-data[i:i + 64] = bytes(b ^ 0x13 for b in data[i:i + 64])
-open(sys.argv[2], "wb").write(data)
+scrambled[i:i + 64] = bytes(b ^ 0x13 for b in data[i:i + 64])
+open(sys.argv[2], "wb").write(scrambled)
+d = data.index(b"\xff\xc4")
+data[d + 5:d + 21] = b"\xff" * 16
+open(sys.argv[3], "wb").write(data)
 PY
 # valgrind 3.19 cannot read the DWARF 5 that Swift's clang emits; symbols are enough for it.
 # It also crashes inside itself ("the impossible happened", even with --tool=none and --help) on
@@ -36,7 +41,7 @@ PY
 cp .build/release/likeness-bench "$tmp/likeness-bench" && strip --strip-debug "$tmp/likeness-bench"
 valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 --suppressions=bench/valgrind-onnxruntime.supp \
   --log-file="$tmp/valgrind.log" "$tmp/likeness-bench" vision-check - "$img" "$tmp/truncated.jpg" "$tmp/text.jpg" "$tmp/corrupt.png" \
-  "$tmp/corrupt.jpg" >"$tmp/out.jsonl" || status=$?
+  "$tmp/corrupt.jpg" "$tmp/bad-huffman.jpg" >"$tmp/out.jsonl" || status=$?
 cut -c1-120 "$tmp/out.jsonl"
 grep -E "definitely lost|indirectly lost|ERROR SUMMARY" "$tmp/valgrind.log"
 if [ "${status:-0}" = 3 ]; then

@@ -51,4 +51,14 @@ struct JPEGDecodingTests {
         default: Issue.record("\(ours) against OpenCV's \(opencv)")
         }
     }
+
+    /// A Huffman table whose code counts overflow: libjpeg's fatal error comes back as a corrupt
+    /// JPEG with its message, through the shim's longjmp, as OpenCV refuses it too.
+    @Test func aBogusHuffmanTableIsRefusedWithLibjpegsReason() throws {
+        var jpeg = try Fixtures.bytes("lfw-devtrain/AJ_Cook/AJ_Cook_0001.jpg")
+        let dht = try #require(jpeg.indices.first { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC4 })
+        for i in (dht + 5)..<(dht + 21) { jpeg[i] = 0xFF }
+        #expect(throws: ImageError.corrupt(format: "JPEG", reason: "Bogus Huffman table definition")) { try decoder.decode(jpeg) }
+        #expect(throws: ImageError.self) { try decoder.decodeWithOpenCV(jpeg) }
+    }
 }
