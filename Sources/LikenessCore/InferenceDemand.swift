@@ -6,14 +6,19 @@ import Synchronization
 /// pass keeps to its own thread, since a second thread would only take the core that another
 /// request is about to need (on 2 cores, throughput at concurrency 4 fell by about a fifth when
 /// passes went wide whenever no other pass happened to be running at that instant).
-public enum InferenceDemand {
-    private static let count = Atomic<Int>(0)
+public final class InferenceDemand: Sendable {
+    /// The process's count, which the server keeps and the engine reads.
+    public static let shared = InferenceDemand()
+
+    private let count = Atomic<Int>(0)
+
+    public init() {}
 
     /// Requests in hand now; 0 where nothing counts them (the CLI, benchmarks, migrations).
-    public static var current: Int { count.load(ordering: .relaxed) }
+    public var current: Int { count.load(ordering: .relaxed) }
 
     /// Runs `body` counted as one request in hand.
-    public static func counting<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+    public func counting<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         count.add(1, ordering: .relaxed)
         defer { count.subtract(1, ordering: .relaxed) }
         return try await body()

@@ -12,7 +12,7 @@ struct DemandMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         switch request.method {
         case .get, .head, .options: return try await next(request, context)
-        default: return try await InferenceDemand.counting { try await next(request, context) }
+        default: return try await InferenceDemand.shared.counting { try await next(request, context) }
         }
     }
 }

@@ -155,7 +155,7 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
         defer { names.forEach { free($0) } }
         // Wide only for a pass that runs alone and whose request is the only one in hand: under
         // load, a pass that starts in a lull must not take the core the next request needs.
-        let alone = Self.running.add(1, ordering: .relaxed).newValue == 1 && InferenceDemand.current <= 1
+        let alone = Self.running.add(1, ordering: .relaxed).newValue == 1 && InferenceDemand.shared.current <= 1
         defer { Self.running.subtract(1, ordering: .relaxed) }
         let session = alone ? wide : narrow
         try NativeError.check("onnxruntime") { err, len in
