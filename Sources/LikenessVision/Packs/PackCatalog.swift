@@ -78,7 +78,7 @@ public enum PackCatalog {
     /// only pinned to 640 x 640.
     static func scrfd(_ file: String, outputs: SCRFDDetector.OutputNames) -> ModelPack.Detector {
         ModelPack.Detector(type: .scrfd, model: .init(file: file, licence: "InsightFace: non-commercial research only"),
-                           inputSize: 640, minFaceSize: 32, scoreThreshold: 0.5, nmsThreshold: 0.4, outputs: outputs)
+                           inputSize: 640, scoreThreshold: 0.5, nmsThreshold: 0.4, outputs: outputs)
     }
 
     static let det500m = scrfd("det_500m.onnx", outputs: .init(scores: ["443", "468", "493"], boxes: ["446", "471", "496"],
