@@ -50,7 +50,8 @@ static void initialise(void) {
         return;
     }
     OrtStatus *status = NULL;
-    if (pool_threads > 1) {
+    /* Spinning sessions keep pools of their own (see session_create): no shared pool then. */
+    if (pool_threads > 1 && !pool_spin) {
         /* One pool for every model: a lone request's detection and embedding find its threads
          * awake from each other's pass, where per-session pools each sleep between requests
          * (bench/ort_pools.py, quiet machine: 5.6 -> 5.0 ms for YuNet + MobileFaceNet on 2
@@ -130,13 +131,18 @@ static int session_create(const char *path, const void *data, size_t length, int
     OrtSessionOptions *options = NULL;
     OrtAllocator *allocator = NULL;
     rc = check(api->CreateSessionOptions(&options), err, errlen);
-    int shared = intra_op_threads > 1 && pool_threads > 1;
+    /* A spinning session keeps a pool of its own: ONNX Runtime stops a session's spinning at the
+     * end of each run (force_spinning_stop), while the shared pool's threads kept spinning after
+     * it, into the next request's core (bench/ab.py, 2 cores: c=1 p50 0.86-0.92x and c=4
+     * throughput 1.03-1.05x against the shared pool without spinning; with the shared pool
+     * spinning, c=4 lost 10%). */
+    int shared = intra_op_threads > 1 && pool_threads > 1 && !pool_spin && !spin;
     if (rc == LORT_OK && shared) rc = check(api->DisablePerSessionThreads(options), err, errlen);
     if (rc == LORT_OK && !shared)
         rc = check(api->SetIntraOpNumThreads(options, intra_op_threads > 0 ? intra_op_threads : 1), err, errlen);
     if (rc == LORT_OK) rc = check(api->SetInterOpNumThreads(options, 1), err, errlen);
-    /* Idle intra-op threads sleep by default: on a small machine a spinning pool steals the core
-     * the other request needs. With spin (LIKENESS_ORT_SPIN=1, for mostly lone requests) they spin
+    /* Without spin (LIKENESS_ORT_SPIN=0) idle intra-op threads sleep. With it (the default; only
+     * the wide sessions, used by a request alone in the server, ask for it) they spin
      * between operators while a run lasts (a futex wake-up per operator costs more than these
      * small models' operators take: bench/ort_threads.py) and stop when it ends. */
     if (rc == LORT_OK)

@@ -54,7 +54,7 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
     /// Whether the runtime library loads and speaks this shim's API version.
     public static let isAvailable: Bool = {
         var err = [CChar](repeating: 0, count: 256)
-        // The wide sessions share one process-wide pool of every core (see the shim).
+        // Without spinning, the wide sessions share one process-wide pool of every core (see the shim).
         return lort_initialise(Int32(defaultThreads), spinning ? 1 : 0, &err, err.count) == 0
     }()
 
@@ -65,12 +65,14 @@ public final class ONNXRuntimeNet: ONNXNetwork, @unchecked Sendable {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Whether the shared pool of the wide sessions spins while a pass runs (`LIKENESS_ORT_SPIN=1`). Off by
-    /// default: measured on 2 cores (likeness-bench throughput, YuNet + MobileFaceNet), it makes a
-    /// lone request about 1 ms faster (67-71 -> 75-76 images/s on one thread) but costs two
-    /// concurrent ones 13% (116 -> 101 images/s), since a pass that starts alone spins on the
-    /// core the next one needs. For a server that mostly answers one request at a time.
-    public static let spinning: Bool = ProcessInfo.processInfo.environment["LIKENESS_ORT_SPIN"] == "1"
+    /// Whether the wide sessions' threads spin between operators while a pass runs, each session
+    /// with a pool of its own that stops spinning when the pass ends (`LIKENESS_ORT_SPIN=0`: they
+    /// sleep, and share one pool). On by default since wide passes are only for the request alone
+    /// in the server: on 2 cores (bench/ab.py) c=1 p50 0.86-0.92x and c=4 throughput
+    /// 1.03-1.05x against sleeping threads. Spinning used to cost concurrent requests 10-13%
+    /// while a pass went wide whenever no other pass was running, and while the shared pool's
+    /// threads spun on after a pass.
+    public static let spinning: Bool = ProcessInfo.processInfo.environment["LIKENESS_ORT_SPIN"] != "0"
 
     /// Loads `path`; a missing, truncated or non-ONNX file is a `ModelLoadError` naming it.
     public convenience init(path: String, threads: Int = ONNXRuntimeNet.defaultThreads) throws {

@@ -23,14 +23,15 @@ typedef struct lort_session lort_session;
 /* Whether the runtime library answers (its API version is one this shim speaks). */
 int lort_available(char *err, size_t errlen);
 
-/* The same, and on the first call in the process, the runtime's set-up: with pool_threads > 1,
- * one process-wide intra-op pool of that many threads (idle threads spinning if spin != 0) that
- * every session of more than one thread shares; sessions of one thread run in their caller. A
- * later call, or lort_available, keeps what the first one chose. */
+/* The same, and on the first call in the process, the runtime's set-up: with pool_threads > 1
+ * and spin == 0, one process-wide intra-op pool of that many threads that every non-spinning
+ * session of more than one thread shares; sessions of one thread run in their caller. A later
+ * call, or lort_available, keeps what the first one chose. */
 int lort_initialise(int pool_threads, int spin, char *err, size_t errlen);
 
-/* spin != 0: idle intra-op threads spin between operators while a run lasts, and stop at its end.
- * A session of more than one thread uses the shared pool where lort_initialise made one. */
+/* spin != 0: the session has a pool of its own whose idle threads spin between operators while a
+ * run lasts, and stop at its end. Otherwise a session of more than one thread uses the shared
+ * pool where lort_initialise made one. */
 int lort_session_create(const char *path, int intra_op_threads, int spin, lort_session **out, char *err, size_t errlen);
 /* The same from a model held in memory (ONNX Runtime copies what it needs). */
 int lort_session_create_from_bytes(const void *data, size_t length, int intra_op_threads, int spin, lort_session **out,
