@@ -55,7 +55,7 @@ enum JpegResult { JPEG_DONE, JPEG_NOT_HANDLED, JPEG_FAILED, JPEG_NO_MEMORY };
 // Decodes a JPEG of 1 or 3 components straight into BGR rows with the same libjpeg(-turbo)
 // that OpenCV's imdecode uses (it asks for RGB and then swaps every pixel's bytes, a pass that
 // cost as much as 3.5% of a busy server's CPU, and copies rows twice more). The pixels are
-// the same bit for bit (ImageDecoderTests compares both on every JPEG of ../shared/faces).
+// the same bit for bit (JPEGDecodingTests compares both on every JPEG of ../shared/faces).
 // CMYK and YCCK files are left to OpenCV. Only plain C data lives across the setjmp, so the
 // longjmp skips no destructor.
 JpegResult decode_jpeg_bgr(const uint8_t *bytes, size_t length, uint8_t **out, int *width, int *height, char *err,
@@ -101,6 +101,17 @@ JpegResult decode_jpeg_bgr(const uint8_t *bytes, size_t length, uint8_t **out, i
     return JPEG_DONE;
 }
 
+// The arguments both decoders take: out cleared, a buffer that cv::Mat can describe.
+int check_arguments(const uint8_t *bytes, size_t length, lcv_image *out, char *err, size_t errlen) {
+    if (out == nullptr) return LCV_ERR_ARGUMENT;
+    *out = lcv_image{nullptr, 0, 0, 0};
+    if (bytes == nullptr || length == 0 || length > static_cast<size_t>(INT32_MAX)) {
+        set_error(err, errlen, "empty or oversized buffer");
+        return LCV_ERR_ARGUMENT;
+    }
+    return LCV_OK;
+}
+
 // The decoded image, upright, into out (a malloc'ed copy of its rows).
 int deliver(cv::Mat img, int orientation, lcv_image *out) {
     orient(img, orientation);
@@ -122,12 +133,7 @@ void lcv_quiet_logs(void) { cv::utils::logging::setLogLevel(cv::utils::logging::
 
 int lcv_decode(const uint8_t *bytes, size_t length, int orientation, lcv_image *out, char *err,
                size_t errlen) {
-    if (out == nullptr) return LCV_ERR_ARGUMENT;
-    *out = lcv_image{nullptr, 0, 0, 0};
-    if (bytes == nullptr || length == 0 || length > static_cast<size_t>(INT32_MAX)) {
-        set_error(err, errlen, "empty or oversized buffer");
-        return LCV_ERR_ARGUMENT;
-    }
+    if (int rc = check_arguments(bytes, length, out, err, errlen); rc != LCV_OK) return rc;
     if (length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
         uint8_t *data = nullptr;
         int width = 0, height = 0;
@@ -155,12 +161,7 @@ int lcv_decode(const uint8_t *bytes, size_t length, int orientation, lcv_image *
 }
 
 int lcv_decode_opencv(const uint8_t *bytes, size_t length, int orientation, lcv_image *out, char *err, size_t errlen) {
-    if (out == nullptr) return LCV_ERR_ARGUMENT;
-    *out = lcv_image{nullptr, 0, 0, 0};
-    if (bytes == nullptr || length == 0 || length > static_cast<size_t>(INT32_MAX)) {
-        set_error(err, errlen, "empty or oversized buffer");
-        return LCV_ERR_ARGUMENT;
-    }
+    if (int rc = check_arguments(bytes, length, out, err, errlen); rc != LCV_OK) return rc;
     return guarded(err, errlen, LCV_ERR_DECODE, [&]() -> int {
         const cv::Mat encoded(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t *>(bytes));
         cv::Mat img = cv::imdecode(encoded, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
