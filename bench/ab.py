@@ -7,9 +7,10 @@ and B's ratios to A. On a shared 2-core machine, where one configuration's runs 
 from one minute to the next, only alternation and medians tell a 10% change from noise; the
 server's CPU per request moves less than its latency.
 
-    python3 bench/ab.py BINARY_A BINARY_B [--rounds 3] [--env-b NAME=VALUE ...] [--pack FILE]
+    python3 bench/ab.py BINARY_A BINARY_B [--rounds 3] [--env-b NAME=VALUE ...] [--pack FILE] [--pack-b FILE]
 e.g. python3 bench/ab.py /tmp/likeness-before .build/release/likeness
      python3 bench/ab.py .build/release/likeness .build/release/likeness --env-b LIKENESS_ORT_SPIN=1
+     python3 bench/ab.py .build/release/likeness .build/release/likeness --pack-b bench/packs/yunet-mobilefacenet-int8.json
 """
 import argparse
 import json
@@ -49,10 +50,10 @@ def probe_list(dataset, seedstack):
     return [(imgs[1], f"LFW_{i:05d}") for i, (_, imgs) in enumerate(chosen)]
 
 
-def run(binary, env_extra, args, port):
+def run(binary, env_extra, pack, args, port):
     data = tempfile.mkdtemp(prefix="likeness-ab-")
     env = dict(os.environ, LIKENESS_DATA_DIR=data, LIKENESS_MODEL_DIR=os.path.join(ROOT, "data/models"), **env_extra)
-    server = subprocess.Popen([binary, "serve", "--port", str(port), "--pack", args.pack, "--per-client-inference", "0",
+    server = subprocess.Popen([binary, "serve", "--port", str(port), "--pack", pack, "--per-client-inference", "0",
                                "--queue", "64", "--allow-bulk-vectors", "true", "--request-timeout", "0"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -104,6 +105,7 @@ def main():
     ap.add_argument("--env-a", nargs="*", default=[])
     ap.add_argument("--env-b", nargs="*", default=[])
     ap.add_argument("--pack", default=os.path.join(ROOT, "bench/packs/yunet-mobilefacenet.json"))
+    ap.add_argument("--pack-b", help="B's pack, when it differs from A's")
     ap.add_argument("--requests-c1", type=int, default=200)
     ap.add_argument("--requests-c4", type=int, default=600)
     ap.add_argument("--seedstack", default=os.path.join(ROOT, "../shared/seedstack"))
@@ -112,10 +114,11 @@ def main():
     args = ap.parse_args()
     envs = {"A": dict(e.split("=", 1) for e in args.env_a), "B": dict(e.split("=", 1) for e in args.env_b)}
     binaries = {"A": args.a, "B": args.b}
+    packs = {"A": args.pack, "B": args.pack_b or args.pack}
     results = {"A": [], "B": []}
     for r in range(args.rounds):
         for name in ("A", "B"):
-            f = run(binaries[name], envs[name], args, args.port)
+            f = run(binaries[name], envs[name], packs[name], args, args.port)
             results[name].append(f)
             print(f"round {r + 1} {name}: c=1 p50 {f[1]['p50']:.2f} ms, {f[1]['cpu_ms']:.2f} CPU ms/req; "
                   f"c=4 {f[4]['rps']:.1f} req/s, {f[4]['cpu_ms']:.2f} CPU ms/req; errors {f[1]['errors'] + f[4]['errors']}",

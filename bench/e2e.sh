@@ -6,8 +6,11 @@
 # (seedstack's loadtest.py): face_query at concurrency 1, 4 and 16. For each gallery size it
 # prints every run and Likeness's ratios to the best reference configuration; then a bounded
 # soak of Likeness at 80% of its measured throughput prints RSS over time. Loopback only.
+# ROUNDS (3) rounds, each running the two reference configurations and then Likeness, so that
+# the machine's slow minutes fall on all of them alike; the summary gives each round's ratios
+# and their medians.
 #   bench/e2e.sh [LIKENESS_BINARY]         (default .build/release/likeness, built if absent)
-# env: GALLERIES ("10000 1000000"), CONC ("1,4,16"), REQS ("200,400,800"), ENROLL (200),
+# env: GALLERIES ("10000 1000000"), ROUNDS (3), CONC ("1,4,16"), REQS ("200,400,800"), ENROLL (200),
 #      INDEX (auto), WORKERS (cores), SOAK (seconds, 180; 0 skips), SEEDSTACK_DIR, FACES_DIR,
 #      PACK (bench/packs/yunet-mobilefacenet.json; int8: bench/packs/yunet-mobilefacenet-int8.json)
 set -euo pipefail
@@ -28,17 +31,13 @@ bash "$seed/setup.sh" >&2
 json() { python3 -c "import sys, json; print(json.load(sys.stdin)$1)"; }
 
 galleries="${GALLERIES:-10000 1000000}"
-for gallery in $galleries; do
-  export GALLERY="$gallery"
-  # The reference's two best configurations for this pack (its RESULTS.md): one worker with two
-  # intra-op threads (latency), two workers with one each and no spinning (throughput).
-  echo "e2e: gallery $gallery: reference, 1 worker x 2 intra-op threads" >&2
-  PACK=yunet WORKERS=1 INTRA_OP_THREADS=2 OUT="$out/ref-1x2.json" bash "$seed/bench.sh" --timeout 900 >/dev/null
-  echo "e2e: gallery $gallery: reference, 2 workers x 1 thread, no spinning" >&2
-  PACK=yunet WORKERS=2 INTRA_OP_THREADS=1 ORT_ALLOW_SPINNING=0 OUT="$out/ref-2x1.json" bash "$seed/bench.sh" --timeout 900 >/dev/null
+rounds="${ROUNDS:-3}"
 
-  echo "e2e: gallery $gallery: likeness ($bin, index ${INDEX:-auto})" >&2
-  data="$out/likeness-data-$gallery"
+# One Likeness round at the current gallery size: start the server, grow, wait for the index,
+# measure. The server is left running (pid, token) for the soak.
+likeness_round() {
+  local result="$1" data="$out/likeness-data-$gallery"
+  rm -rf "$data"
   # One load client stands for many clients here, so no per-client share; no liveness (the
   # reference has none); the same pack files; no request timeout for the bulk load.
   LIKENESS_DATA_DIR="$data" LIKENESS_MODEL_DIR="$(pwd)/data/models" "$bin" serve --port "$port" \
@@ -53,6 +52,7 @@ for gallery in $galleries; do
   # builds HNSW past 64 M scanned floats; hnsw and ivf always), so no build runs during the
   # measured phases; loadtest.py then enrols the real people into it and tops the gallery up
   # to the same total as the reference's.
+  local t0 t1 t2 dim approximate
   t0=$(date +%s.%N)
   curl -sf -X POST "$base/api/bulk_vectors" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d "{\"n\": $((gallery - ENROLL)), \"seed\": 1000}" >/dev/null
@@ -71,14 +71,38 @@ for gallery in $galleries; do
   t2=$(date +%s.%N)
   echo "e2e: likeness grew to $((gallery - ENROLL)) in $(python3 -c "print(round($t1 - $t0, 1))") s; index $kind ready in $(python3 -c "print(round($t2 - $t1, 1))") s" >&2
   python3 "$seed/loadtest.py" --url "$base" --token "$token" --dataset "$faces/lfw-devtrain" --enroll "$ENROLL" --gallery "$gallery" \
-    --concurrency "$CONC" --requests "$REQS" --server-pid "$pid" --timeout 900 --out "$out/likeness.json" >/dev/null
+    --concurrency "$CONC" --requests "$REQS" --server-pid "$pid" --timeout 900 --out "$result" >/dev/null
+}
+
+stop_likeness() {
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+  rm -rf "$out/likeness-data-$gallery"
+}
+
+for gallery in $galleries; do
+  export GALLERY="$gallery"
+  results=()
+  # Rounds alternate the three servers, so that a noisy minute on this shared machine falls on
+  # one round of each rather than on one server's whole measurement; the summary prints every
+  # round and the median of the rounds' ratios.
+  for round in $(seq 1 "$rounds"); do
+    # The reference's two best configurations for this pack (its RESULTS.md): one worker with two
+    # intra-op threads (latency), two workers with one each and no spinning (throughput).
+    echo "e2e: gallery $gallery, round $round/$rounds: reference, 1 worker x 2 intra-op threads" >&2
+    PACK=yunet WORKERS=1 INTRA_OP_THREADS=2 OUT="$out/ref-1x2-$round.json" bash "$seed/bench.sh" --timeout 900 >/dev/null
+    echo "e2e: gallery $gallery, round $round/$rounds: reference, 2 workers x 1 thread, no spinning" >&2
+    PACK=yunet WORKERS=2 INTRA_OP_THREADS=1 ORT_ALLOW_SPINNING=0 OUT="$out/ref-2x1-$round.json" bash "$seed/bench.sh" --timeout 900 >/dev/null
+    echo "e2e: gallery $gallery, round $round/$rounds: likeness ($bin, index ${INDEX:-auto})" >&2
+    likeness_round "$out/likeness-$round.json"
+    results+=("$out/ref-1x2-$round.json" "$out/ref-2x1-$round.json" "$out/likeness-$round.json")
+    [ "$round" = "$rounds" ] || stop_likeness
+  done
   echo "== gallery $gallery (likeness index: $kind) =="
-  python3 bench/e2e_summary.py "$out/ref-1x2.json" "$out/ref-2x1.json" "$out/likeness.json"
+  python3 bench/e2e_summary.py "${results[@]}"
   if [ "$gallery" = "${galleries%% *}" ] && [ "${SOAK:-180}" != 0 ]; then
-    rate="$(python3 -c "import json; r = json.load(open('$out/likeness.json'))['runs']; print(0.8 * max(p['throughput_rps'] for p in r))")"
+    rate="$(python3 -c "import json; r = json.load(open('$out/likeness-$rounds.json'))['runs']; print(0.8 * max(p['throughput_rps'] for p in r))")"
     python3 bench/e2e_soak.py --url "$base" --token "$token" --pid "$pid" --rate "$rate" --seconds "${SOAK:-180}" \
       --probes "$faces/lfw-devtrain"
   fi
-  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
-  rm -rf "$data"
+  stop_likeness
 done
