@@ -53,6 +53,14 @@ for n, triple in enumerate(rounds, 1):
         acc = last.get("accuracy", {}).get("rank1_accuracy")
         print(row + f" {errors:7d} {acc if acc is not None else '-':>7} {rss(report) or '-':>12} {report.get('gallery', {}).get('after') or '-':>9}")
 
+# Where a lone request's time goes, from each server's Server-Timing header (medians per stage).
+for n, triple in enumerate(rounds, 1):
+    for name, report in zip(("reference 1x2", "reference 2x1", "likeness"), triple):
+        stages = (phase(report, 1) or {}).get("server_timing_ms_p50")
+        if stages:
+            title = name if len(rounds) == 1 else f"{n} {name}"
+            print(f"{title:18} c=1 stages (p50 ms): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+
 per_round = [ratios(*triple) for triple in rounds]
 targets = " (targets: c=1 p50 <= 0.5x; throughput >= 1.5x with the same files, >= 2x int8; RSS <= 1x)"
 for n, r in enumerate(per_round, 1):

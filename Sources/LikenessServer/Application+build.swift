@@ -84,6 +84,7 @@ func buildRouter(configuration: ServerConfiguration, services: ServerServices, e
     // Outside the error middleware, so that error answers carry the CORS headers too.
     if let cors = CORSPolicyMiddleware(origins: configuration.corsOrigins) { router.add(middleware: cors) }
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ServerTimingMiddleware())
     router.add(middleware: DemandMiddleware())
     router.add(middleware: UploadShareMiddleware(clients: ClientLimiter(perClient: configuration.effectivePerClientInference)))
     router.add(middleware: TimeoutMiddleware(seconds: configuration.requestTimeoutSeconds))
