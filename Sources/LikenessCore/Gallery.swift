@@ -145,8 +145,10 @@ public protocol GalleryStore: EmbeddingSource {
     func addFace(_ face: NewFace, classID: String) async throws -> FaceRecord
     func faces(classID: String) async throws -> [FaceRecord]
     func face(id: FaceID) async throws -> FaceRecord?
-    /// Faces with their people, in one query however many ids; unknown ids are left out.
-    func facesWithPeople(ids: [FaceID]) async throws -> [FaceID: (face: FaceRecord, person: Person)]
+    /// The person of each face, in one query however many ids; unknown ids are left out. What a
+    /// search answer needs of its hits: it reads no column of the face past its person, so not
+    /// the embedding and crop blobs that SQLite would walk through to reach later columns.
+    func people(ofFaces ids: [FaceID]) async throws -> [FaceID: Person]
     func embedding(faceID: FaceID) async throws -> Embedding?
     func crop(faceID: FaceID) async throws -> [UInt8]?
     /// The uploaded image a face was enrolled from, where originals are kept.

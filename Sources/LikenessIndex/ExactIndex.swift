@@ -223,15 +223,27 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
     /// Values one part of a split scan reads at least: below this, starting threads costs more
     /// than the scan.
     public static let valuesPerPart = 4 * 1024 * 1024
-    static let cores = ProcessInfo.processInfo.activeProcessorCount
+    /// The same for the search of a request alone in the server (`InferenceDemand`), whose other
+    /// cores are idle: a 10,000 x 128 scan (about 0.5 ms on one core) is split too. Under load
+    /// the other cores are busy with other requests, and a split would only queue behind them.
+    public static let valuesPerLonePart = 512 * 1024
+    public static let cores = ProcessInfo.processInfo.activeProcessorCount
 
-    /// Runs `body` over the rows, split into parts on all cores when the gallery is large, each
+    /// How many parts a scan of `rows` rows is split into.
+    public static func parts(rows: Int, dimension: Int, demand: Int = InferenceDemand.shared.current) -> Int {
+        let values = rows * dimension
+        let perPart = demand <= 1 ? valuesPerLonePart : valuesPerPart
+        return max(1, min(cores, values / perPart))
+    }
+
+    /// Runs `body` over the rows, split into parts on all cores when the gallery is large (or
+    /// mid-sized and the request alone: `parts(rows:dimension:demand:)`), each
     /// part with its own top-k, then merges. One scan reads at one core's memory bandwidth; a
     /// lone search of a large gallery gets the machine's this way (1,000,000 x 128 float32: 47
     /// -> 25 ms on 2 cores). Merging keeps the order a single scan gives, ties by lower id.
     private func scanParts(k: Int, minScore: Float, _ body: (Range<Int>, inout TopK) -> Void) -> [SearchHit] {
         let n = ids.count
-        let parts = min(Self.cores, n * dimension / Self.valuesPerPart)
+        let parts = Self.parts(rows: n, dimension: dimension)
         guard parts > 1 else {
             var top = TopK(k: k, minScore: minScore)
             body(0..<n, &top)

@@ -165,23 +165,20 @@ public final class SQLStore: GalleryStore, AccountStore, @unchecked Sendable {
                    hasCrop: (r[11].int ?? 0) != 0, createdAt: r[12].int ?? 0)
     }
 
-    public func facesWithPeople(ids: [FaceID]) async throws -> [FaceID: (face: FaceRecord, person: Person)] {
+    public func people(ofFaces ids: [FaceID]) async throws -> [FaceID: Person] {
         guard !ids.isEmpty else { return [:] }
         let unique = Array(Set(ids))
         return try await pool.run { c in
-            var out: [FaceID: (face: FaceRecord, person: Person)] = [:]
+            var out: [FaceID: Person] = [:]
             // Bound parameters per statement stay under SQLite's and MariaDB's limits.
             for start in stride(from: 0, to: unique.count, by: 900) {
                 let chunk = unique[start..<min(unique.count, start + 900)]
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
                 let rows = try c.query("""
-                    SELECT \(Self.faceColumns), p.id, p.class_id, p.name, p.info, p.created_at, p.updated_at
+                    SELECT f.id, p.id, p.class_id, p.name, p.info, p.created_at, p.updated_at
                     FROM faces f JOIN people p ON p.id = f.person_id WHERE f.id IN (\(marks))
                     """, chunk.map { .int($0) })
-                for r in rows {
-                    let face = Self.face(r)
-                    out[face.id] = (face, Self.person(Array(r.suffix(6))))
-                }
+                for r in rows { out[r[0].int ?? 0] = Self.person(Array(r.dropFirst())) }
             }
             return out
         }

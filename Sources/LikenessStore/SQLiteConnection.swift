@@ -7,6 +7,13 @@ import Foundation
 final class SQLiteConnection: SQLConnection {
     let dialect = SQLDialect.sqlite
     private var db: OpaquePointer?
+    /// Prepared statements by their SQL, reset after each use: preparing the search's look-up
+    /// (faces joined to people) took longer than running it. A statement in use is out of the
+    /// cache, so a nested use of the same SQL prepares its own.
+    private var statements: [String: OpaquePointer] = [:]
+    /// Statements kept; past it, new ones are finalized after use (the IN lists of look-ups
+    /// differ by their length, so their SQL comes in many variants).
+    static let statementCacheLimit = 64
 
     init(path: String) throws {
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -23,7 +30,13 @@ final class SQLiteConnection: SQLConnection {
         try executeScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;")
     }
 
-    deinit { sqlite3_close_v2(db) }
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(db)
+    }
+
+    /// Statements kept for reuse now (for tests).
+    var cachedStatements: Int { statements.count }
 
     func executeScript(_ sql: String) throws {
         var message: UnsafeMutablePointer<CChar>?
@@ -59,10 +72,29 @@ final class SQLiteConnection: SQLConnection {
     }
 
     private func withStatement<T>(_ sql: String, _ binds: [SQLValue], _ body: (OpaquePointer) throws -> T) throws -> T {
-        var statement: OpaquePointer?
-        let status = sqlite3_prepare_v2(db, sql, -1, &statement, nil)
-        guard status == SQLITE_OK, let statement else { throw error(status) }
-        defer { sqlite3_finalize(statement) }
+        let statement: OpaquePointer
+        if let cached = statements.removeValue(forKey: sql) {
+            statement = cached
+        } else {
+            var prepared: OpaquePointer?
+            let status = sqlite3_prepare_v2(db, sql, -1, &prepared, nil)
+            guard status == SQLITE_OK, let prepared else {
+                sqlite3_finalize(prepared)
+                throw error(status)
+            }
+            statement = prepared
+        }
+        defer {
+            // Reset at once, so that no read transaction stays open on a kept statement (in WAL
+            // mode it would hold back checkpoints), and bound blobs and texts are released.
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+            if statements[sql] == nil, statements.count < Self.statementCacheLimit {
+                statements[sql] = statement
+            } else {
+                sqlite3_finalize(statement)
+            }
+        }
         for (i, value) in binds.enumerated() {
             let index = Int32(i + 1)
             let rc: Int32 = switch value {

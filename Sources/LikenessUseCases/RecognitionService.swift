@@ -176,7 +176,7 @@ public struct RecognitionService: Sendable {
         var wanted = max(k * 4, k)
         var best: SearchHit?
         func result() async throws -> (candidates: [Candidate], nearest: Candidate?) {
-            guard wantNearest, candidates.isEmpty, let best, let (_, person) = try await gallery.facesWithPeople(ids: [best.id])[best.id] else {
+            guard wantNearest, candidates.isEmpty, let best, let person = try await gallery.people(ofFaces: [best.id])[best.id] else {
                 return (candidates, nil)
             }
             return (candidates, Candidate(person: person, faceID: best.id, similarity: best.score, confidence: confidence(best.score)))
@@ -191,12 +191,12 @@ public struct RecognitionService: Sendable {
             if best == nil { best = all.first }
             let hits = wantNearest ? all.filter { $0.score >= threshold } : all
             let fresh = hits.filter { !seenFaces.contains($0.id) }
-            let found = try await gallery.facesWithPeople(ids: fresh.map(\.id))
+            let found = try await gallery.people(ofFaces: fresh.map(\.id))
             StageMetrics.shared.record("store", milliseconds: clock.lap())
             for hit in fresh {
                 seenFaces.insert(hit.id)
                 // A face deleted since the search is skipped.
-                guard let (_, person) = found[hit.id], !seenPeople.contains(person.id) else { continue }
+                guard let person = found[hit.id], !seenPeople.contains(person.id) else { continue }
                 seenPeople.insert(person.id)
                 candidates.append(Candidate(person: person, faceID: hit.id, similarity: hit.score, confidence: confidence(hit.score)))
                 if candidates.count == k { return try await result() }

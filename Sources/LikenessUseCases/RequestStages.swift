@@ -2,7 +2,7 @@ import Synchronization
 
 /// The stage times of one request, gathered as its work records them (`StageMetrics`), for the
 /// answer's `Server-Timing` header: a client, or a browser's developer tools, then sees where
-/// its request's time went (decode, detect, align, embed, search, store) without access to
+/// its request's time went (decode, detect, align, embed, quality, search, store) without access to
 /// `/metrics`. Task-local like `ReadConsistency`, so the use cases need no extra parameter.
 public final class RequestStages: Sendable {
     /// The collector of the request in hand, if its server asked for one.

@@ -54,13 +54,14 @@ public final class FacePipeline: FaceAnalyzer {
         let embeddings = options.embed ? try embedder.embed(faces: faces, in: image, timings: &timings) : []
         let liveness = options.liveness ? try livenessChecker?.liveness(of: faces, in: image, timings: &timings) : nil
         let attributes = options.attributes ? try attributeEstimator?.attributes(of: faces, in: image, timings: &timings) : nil
+        var watch = Stopwatch()
         var analyzed = faces.enumerated().map { i, face in
             AnalyzedFace(detection: face, embedding: embeddings.isEmpty ? nil : embeddings[i],
                          liveness: liveness?[i], attributes: attributes?[i] ?? nil,
                          quality: FaceQualityMeter.measure(face, in: image))
         }
+        if !faces.isEmpty { timings.add("quality", watch.lap()) }
         if options.cropLargestFace, !analyzed.isEmpty {
-            var watch = Stopwatch()
             analyzed[0].crop = try FaceCrop.encode(analyzed[0].detection.box, of: image)
             timings.add("crop", watch.lap())
         }

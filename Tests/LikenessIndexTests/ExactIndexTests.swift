@@ -44,6 +44,32 @@ import Testing
         #expect(got.map(\.id) == expected.map(\.id), "\(got.prefix(4)) vs \(expected.prefix(4))")
     }
 
+    /// A lone request's search of 10,000 x 128 is split over the cores; under load, or for a
+    /// small gallery, it is not; a large gallery is split either way.
+    @Test func scansSplitForALoneRequestOrALargeGallery() {
+        let two = min(ExactIndex.cores, 2)
+        #expect(ExactIndex.parts(rows: 10_000, dimension: 128, demand: 1) == two)
+        #expect(ExactIndex.parts(rows: 10_000, dimension: 128, demand: 0) == two)
+        #expect(ExactIndex.parts(rows: 10_000, dimension: 128, demand: 4) == 1)
+        #expect(ExactIndex.parts(rows: 1_000, dimension: 128, demand: 1) == 1)
+        #expect(ExactIndex.parts(rows: 0, dimension: 128, demand: 1) == 1)
+        #expect(ExactIndex.parts(rows: 1_000_000, dimension: 128, demand: 4) == ExactIndex.cores)
+    }
+
+    /// Split at the lone request's smaller parts (the test runs with no request counted): the
+    /// merge gives a single scan's answer there too.
+    @Test(arguments: ScanPrecision.allCases)
+    func loneSplitScanMatchesBruteForce(precision: ScanPrecision) throws {
+        let dimension = 128, n = 3 * ExactIndex.valuesPerLonePart / dimension + 11
+        var gen = VectorGenerator(seed: 7)
+        let query = gen.unitVector(dimension)
+        let data = (0..<n).map { i in (FaceID(i + 1), i % 500 == 3 ? query : gen.unitVector(dimension)) }
+        let index = ExactIndex(dimension: dimension, precision: precision)
+        try index.upsert(contentsOf: data)
+        let expected = bruteForce(data, query, k: 10, minScore: -1)
+        #expect(try index.search(query, k: 10, minScore: -1).map(\.id) == expected.map(\.id))
+    }
+
     @Test func batchSearchEqualsSingleSearch() throws {
         var gen = VectorGenerator(seed: 42)
         let index = ExactIndex(dimension: 64)

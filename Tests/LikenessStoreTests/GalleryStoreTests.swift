@@ -287,19 +287,20 @@ import Testing
         await #expect(throws: StoreError.self) { try await store.deleteAccount(id: admin.id) }
     }
 
-    /// Faces joined to their people in one call; unknown ids are left out.
+    /// The people of faces in one call; unknown ids are left out.
     @Test(arguments: Backend.all)
-    func facesWithPeopleInOneCall(backend: Backend) async throws {
+    func peopleOfFacesInOneCall(backend: Backend) async throws {
         let store = try backend.makeContractStore()
         var ids: [FaceID] = []
         for p in 0..<3 {
             _ = try await store.createPerson(classID: "P\(p)", name: "n\(p)", info: "i\(p)")
             for i in 0..<2 { ids.append(try await store.addFace(newFace(p * 10 + i), classID: "P\(p)").id) }
         }
-        let found = try await store.facesWithPeople(ids: ids + [999_999])
+        let found = try await store.people(ofFaces: ids + [999_999])
         #expect(found.count == 6 && found[999_999] == nil)
-        #expect(found[ids[2]]?.person.classID == "P1" && found[ids[2]]?.person.info == "i1" && found[ids[2]]?.face.classID == "P1")
-        #expect(try await store.facesWithPeople(ids: []).isEmpty)
+        #expect(found[ids[2]]?.classID == "P1" && found[ids[2]]?.info == "i1" && found[ids[2]]?.name == "n1")
+        #expect(found[ids[5]]?.classID == "P2" && found[ids[0]]?.id == found[ids[1]]?.id)
+        #expect(try await store.people(ofFaces: []).isEmpty)
     }
 
     /// Several first registrations at once: the count and the insert share one transaction, so

@@ -205,13 +205,13 @@ public final class MemoryStore: GalleryStore, AccountStore, @unchecked Sendable 
         return state.withLock { $0.faces[id]?.record }
     }
 
-    public func facesWithPeople(ids: [FaceID]) async throws -> [FaceID: (face: FaceRecord, person: Person)] {
+    public func people(ofFaces ids: [FaceID]) async throws -> [FaceID: Person] {
         queries.increment()
         return state.withLock { s in
-            var out: [FaceID: (face: FaceRecord, person: Person)] = [:]
+            var out: [FaceID: Person] = [:]
             for id in ids {
                 guard let record = s.faces[id]?.record, let person = s.people[record.classID] else { continue }
-                out[id] = (record, person)
+                out[id] = person
             }
             return out
         }

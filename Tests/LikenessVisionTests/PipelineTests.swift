@@ -51,7 +51,7 @@ struct PipelineTests {
             #expect(e.dimension == 128 && e.recognizer == DlibPack.recognizer.id)
             #expect(abs(e.vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
         }
-        for stage in ["decode", "detect", "landmarks", "align", "embed"] {
+        for stage in ["decode", "detect", "landmarks", "align", "embed", "quality"] {
             #expect(analysis.timings[stage] != nil, "missing timing \(stage)")
         }
     }
