@@ -79,8 +79,10 @@ final class SQLiteConnection: SQLConnection {
             var prepared: OpaquePointer?
             let status = sqlite3_prepare_v2(db, sql, -1, &prepared, nil)
             guard status == SQLITE_OK, let prepared else {
+                // The message first: it is the connection's last error.
+                let failure = error(status)
                 sqlite3_finalize(prepared)
-                throw error(status)
+                throw failure
             }
             statement = prepared
         }
