@@ -2,7 +2,7 @@ import Metrics
 import Synchronization
 
 /// Per-stage time of the work behind a request (decode, detect, align, embed, liveness,
-/// search, store) as swift-metrics timers, one per stage, made once and then reused: recording
+/// quality, search, store) as swift-metrics timers, one per stage, made once and then reused: recording
 /// is a lock-free histogram update, and a no-op when no metrics backend is bootstrapped. Each
 /// record also goes to the request's own `RequestStages`, when it has one.
 public final class StageMetrics: Sendable {
